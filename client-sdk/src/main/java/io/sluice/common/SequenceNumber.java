@@ -1,0 +1,55 @@
+package io.sluice.common;
+
+import java.math.BigInteger;
+
+/**
+ * Sequence numbers: {@code streamId * 2^64 + position}, written in decimal.
+ *
+ * <p>{@code position} is the record's 0-based place in its shard, assigned on apply by the shard's replication
+ * group, so it is the same on every replica and survives leader changes and restarts. Within a shard the numbers
+ * strictly increase with no reuse; across incarnations of a stream name they differ because the stream id does.
+ * Compare them as unsigned big integers (their decimal strings have no fixed width).
+ */
+public record SequenceNumber(long streamId, long position) implements Comparable<SequenceNumber> {
+    private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+
+    public SequenceNumber {
+        if (streamId < 0 || position < 0) {
+            throw new IllegalArgumentException("negative stream id or position: " + streamId + "/" + position);
+        }
+    }
+
+    public BigInteger toBigInteger() {
+        return BigInteger.valueOf(streamId).shiftLeft(64).add(BigInteger.valueOf(position));
+    }
+
+    @Override
+    public String toString() {
+        return toBigInteger().toString();
+    }
+
+    /**
+     * Parses a sequence number as issued by this cluster.
+     *
+     * @throws SluiceException INVALID_ARGUMENT naming {@code field} when it is not one
+     */
+    public static SequenceNumber parse(String text, String field) {
+        if (text == null || text.isEmpty() || text.length() > 39
+                || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw SluiceException.invalidArgument(field, "a decimal sequence number as returned by PutRecord(s)",
+                    "'" + Limits.abbreviate(String.valueOf(text)) + "'");
+        }
+        BigInteger v = new BigInteger(text);
+        BigInteger[] qr = v.divideAndRemainder(TWO_64);
+        if (qr[0].bitLength() > 63 || qr[1].bitLength() > 63) {
+            throw SluiceException.invalidArgument(field, "a sequence number issued by this cluster", text);
+        }
+        return new SequenceNumber(qr[0].longValueExact(), qr[1].longValueExact());
+    }
+
+    @Override
+    public int compareTo(SequenceNumber o) {
+        int c = Long.compare(streamId, o.streamId);
+        return c != 0 ? c : Long.compare(position, o.position);
+    }
+}

@@ -1,0 +1,111 @@
+package io.sluice.broker.storage;
+
+import io.sluice.broker.metadata.ShardKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import net.openhft.chronicle.queue.RollCycle;
+
+/**
+ * All shard logs of one broker, under {@code <data.dir>/shards/<streamId>-<shardIndex>/}, opened on first use.
+ *
+ * <p>One Chronicle queue per shard (rather than one per replication group with a per-shard index) keeps a read of
+ * one shard from touching others and lets retention and DeleteStream remove whole files. Idle queues cost a mapped
+ * block and two file handles each; see docs/storage.md.
+ *
+ * <p>Thread-safe: opening is atomic per shard; deletion closes the log first.
+ */
+public final class ShardStorage implements AutoCloseable {
+    private final Path root;
+    private final RollCycle rollCycle;
+    private final Map<ShardKey, ShardLog> open = new ConcurrentHashMap<>();
+
+    public ShardStorage(Path root) {
+        this(root, ShardLog.defaultRollCycle());
+    }
+
+    public ShardStorage(Path root, RollCycle rollCycle) {
+        this.root = root;
+        this.rollCycle = rollCycle;
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create shard directory " + root, e);
+        }
+    }
+
+    /** The shard's log, opened (and created) if needed, never going below the given counters. */
+    public ShardLog log(ShardKey key, long minNextPosition, long minLastArrivalMs) {
+        return open.computeIfAbsent(key,
+                k -> new ShardLog(k, root.resolve(k.dirName()), rollCycle, minNextPosition, minLastArrivalMs));
+    }
+
+    public ShardLog log(ShardKey key) {
+        return log(key, 0, 0);
+    }
+
+    /** The log if this broker holds data for the shard, else null. Never creates one. */
+    public ShardLog existing(ShardKey key) {
+        ShardLog log = open.get(key);
+        if (log != null) {
+            return log;
+        }
+        return Files.isDirectory(root.resolve(key.dirName())) ? log(key) : null;
+    }
+
+    /** Keys of shards with a directory on disk or an open log. */
+    public List<ShardKey> shardsOnDisk() {
+        List<ShardKey> keys = new ArrayList<>(open.keySet());
+        try (Stream<Path> dirs = Files.list(root)) {
+            dirs.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+-\\d+")).forEach(n -> {
+                String[] parts = n.split("-");
+                ShardKey k = new ShardKey(Long.parseLong(parts[0]), Integer.parseInt(parts[1]));
+                if (!keys.contains(k)) {
+                    keys.add(k);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + root, e);
+        }
+        return keys;
+    }
+
+    /** Closes and removes every shard log of a stream incarnation. */
+    public void deleteStream(long streamId) {
+        for (ShardKey k : shardsOnDisk()) {
+            if (k.streamId() == streamId) {
+                ShardLog log = open.remove(k);
+                if (log != null) {
+                    log.close();
+                }
+                deleteTree(root.resolve(k.dirName()));
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        open.values().forEach(ShardLog::close);
+        open.clear();
+    }
+}

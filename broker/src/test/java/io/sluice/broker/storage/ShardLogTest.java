@@ -1,0 +1,110 @@
+package io.sluice.broker.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.sluice.broker.metadata.ShardKey;
+import io.sluice.proto.internal.v1.EntryRecord;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShardLogTest {
+    @TempDir
+    Path dir;
+
+    private static List<EntryRecord> records(String prefix, int n, int size) {
+        List<EntryRecord> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] data = new byte[size];
+            data[0] = (byte) i;
+            out.add(EntryRecord.newBuilder().setPartitionKey(prefix + i).setData(ByteString.copyFrom(data)).build());
+        }
+        return out;
+    }
+
+    @Test
+    void appendThenRead_returnsRecordsInOrderWithContiguousPositions() {
+        try (ShardStorage storage = new ShardStorage(dir)) {
+            ShardLog log = storage.log(new ShardKey(7, 0));
+            assertThat(log.append(1L << 16, 1000, records("a", 3, 10))).isZero();
+            assertThat(log.append(2L << 16, 900, records("b", 2, 10))).isEqualTo(3);
+            List<StoredRecord> all = log.read(0, 100, Long.MAX_VALUE);
+            assertThat(all).extracting(StoredRecord::position).containsExactly(0L, 1L, 2L, 3L, 4L);
+            assertThat(all).extracting(StoredRecord::partitionKey).containsExactly("a0", "a1", "a2", "b0", "b1");
+            // Arrival time never goes backwards within a shard.
+            assertThat(all).extracting(StoredRecord::arrivalTimeMs).containsExactly(1000L, 1000L, 1000L, 1000L, 1000L);
+            assertThat(log.read(3, 1, Long.MAX_VALUE)).extracting(StoredRecord::partitionKey).containsExactly("b0");
+        }
+    }
+
+    @Test
+    void read_stopsAtByteCapButReturnsAtLeastOneRecord() {
+        try (ShardStorage storage = new ShardStorage(dir)) {
+            ShardLog log = storage.log(new ShardKey(7, 1));
+            log.append(1L << 16, 1, records("k", 5, 1000));
+            assertThat(log.read(0, 100, 2500)).hasSize(2);
+            assertThat(log.read(0, 100, 10)).hasSize(1);
+        }
+    }
+
+    @Test
+    void largeRecordsFitInOneQueue() {
+        try (ShardStorage storage = new ShardStorage(dir)) {
+            ShardLog log = storage.log(new ShardKey(7, 2));
+            log.append(1L << 16, 1, records("big", 12, (1 << 20) - 10));
+            assertThat(log.read(0, 100, Long.MAX_VALUE)).hasSize(12)
+                    .allSatisfy(r -> assertThat(r.data()).hasSize((1 << 20) - 10));
+        }
+    }
+
+    @Test
+    void reopen_recoversPositionAndSkipsReplayedAppends() {
+        ShardKey key = new ShardKey(9, 0);
+        try (ShardStorage storage = new ShardStorage(dir)) {
+            ShardLog log = storage.log(key);
+            log.append(5L << 16, 10, records("x", 4, 8));
+            log.append((5L << 16) | 1, 10, records("y", 2, 8));
+        }
+        try (ShardStorage storage = new ShardStorage(dir)) {
+            ShardLog log = storage.existing(key);
+            assertThat(log).isNotNull();
+            assertThat(log.nextPosition()).isEqualTo(6);
+            // The same entry applied again after a restart stores nothing new.
+            log.append(5L << 16, 10, records("x", 4, 8));
+            assertThat(log.append((5L << 16) | 1, 10, records("y", 2, 8))).isEqualTo(4);
+            assertThat(log.nextPosition()).isEqualTo(6);
+            assertThat(log.append(6L << 16, 11, records("z", 1, 8))).isEqualTo(6);
+            assertThat(log.read(0, 100, Long.MAX_VALUE)).extracting(StoredRecord::partitionKey)
+                    .containsExactly("x0", "x1", "x2", "x3", "y0", "y1", "z0");
+        }
+    }
+
+    @Test
+    void positionAtTimestamp_findsFirstRecordAtOrAfter() {
+        try (ShardStorage storage = new ShardStorage(dir)) {
+            ShardLog log = storage.log(new ShardKey(3, 0));
+            for (int i = 0; i < 10; i++) {
+                log.append((long) (i + 1) << 16, 100L * i, records("t", 3, 4));
+            }
+            assertThat(log.positionAtTimestamp(0)).isZero();
+            assertThat(log.positionAtTimestamp(450)).isEqualTo(15);
+            assertThat(log.positionAtTimestamp(500)).isEqualTo(15);
+            assertThat(log.positionAtTimestamp(10_000)).isEqualTo(30);
+        }
+    }
+
+    @Test
+    void deleteStream_removesItsShardDirectories() {
+        try (ShardStorage storage = new ShardStorage(dir)) {
+            storage.log(new ShardKey(4, 0)).append(1L << 16, 1, records("d", 1, 4));
+            storage.log(new ShardKey(5, 0)).append(1L << 16, 1, records("e", 1, 4));
+            storage.deleteStream(4);
+            assertThat(dir.resolve("4-0")).doesNotExist();
+            assertThat(storage.existing(new ShardKey(4, 0))).isNull();
+            assertThat(storage.existing(new ShardKey(5, 0))).isNotNull();
+        }
+    }
+}

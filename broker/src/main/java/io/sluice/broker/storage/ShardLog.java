@@ -12,6 +12,7 @@ import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -47,6 +48,7 @@ public final class ShardLog implements Closeable {
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
     // Owned by the apply thread; published through nextPosition.
     private ExcerptAppender appender;
+    private Thread appenderThread;
     private long lastEntryKey = -1;
     private int lastOrdinal = -1;
     private long lastArrivalMs;
@@ -60,6 +62,7 @@ public final class ShardLog implements Closeable {
         this.queue = SingleChronicleQueueBuilder.single(dir.toFile())
                 .rollCycle(rollCycle)
                 .blockSize(MAX_BLOCK)
+                .syncMode(SyncMode.SYNC) // makes sync() a real msync(MS_SYNC); appends themselves never sync
                 .build();
         this.nextPosition = minNextPosition;
         this.lastArrivalMs = minLastArrivalMs;
@@ -130,7 +133,7 @@ public final class ShardLog implements Closeable {
      * @param arrivalTimeMs the leader's timestamp; raised to the shard's last arrival time if lower
      * @return the position of the append's first record
      */
-    public long append(long entryKey, long arrivalTimeMs, List<EntryRecord> records) {
+    public synchronized long append(long entryKey, long arrivalTimeMs, List<EntryRecord> records) {
         if (closed) {
             throw new IllegalStateException("shard log " + key + " is closed");
         }
@@ -144,6 +147,11 @@ public final class ShardLog implements Closeable {
         long arrival = Math.max(arrivalTimeMs, lastArrivalMs);
         if (appender == null) {
             appender = queue.createAppender();
+            appenderThread = Thread.currentThread();
+        } else if (appenderThread != Thread.currentThread()) {
+            // Ratis may re-create a group's apply thread (e.g. after a snapshot install); hand the appender over.
+            appender.singleThreadedCheckReset();
+            appenderThread = Thread.currentThread();
         }
         long first = nextPosition - from;
         for (int i = from; i < records.size(); i++) {
@@ -151,6 +159,7 @@ public final class ShardLog implements Closeable {
             long position = nextPosition;
             byte[] keyBytes = r.getPartitionKey().getBytes(StandardCharsets.UTF_8);
             try (DocumentContext dc = appender.writingDocument()) {
+                try {
                 Bytes<?> b = dc.wire().bytes();
                 b.writeLong(position);
                 b.writeLong(arrival);
@@ -160,6 +169,10 @@ public final class ShardLog implements Closeable {
                 b.write(keyBytes);
                 b.writeInt(r.getData().size());
                 b.write(r.getData().toByteArray());
+                } catch (RuntimeException e) {
+                    dc.rollbackOnClose(); // otherwise Chronicle commits the partial excerpt
+                    throw e;
+                }
             }
             long index = appender.lastIndexAppended();
             long seq = rollCycle.toSequenceNumber(index);
@@ -282,8 +295,12 @@ public final class ShardLog implements Closeable {
     }
 
     /** Forces appended records to disk (msync); called before a snapshot claims them. */
-    public void sync() {
+    public synchronized void sync() {
         if (appender != null) {
+            if (appenderThread != Thread.currentThread()) {
+                appender.singleThreadedCheckReset();
+                appenderThread = Thread.currentThread();
+            }
             appender.sync();
         }
     }

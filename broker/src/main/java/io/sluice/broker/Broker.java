@@ -1,0 +1,277 @@
+package io.sluice.broker;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.sluice.broker.api.ClusterService;
+import io.sluice.broker.api.ReadPath;
+import io.sluice.broker.api.StreamsService;
+import io.sluice.broker.api.Subscriptions;
+import io.sluice.broker.config.BrokerConfig;
+import io.sluice.broker.config.PeerAddress;
+import io.sluice.broker.metadata.MetadataView;
+import io.sluice.broker.read.ShardIteratorCodec;
+import io.sluice.broker.replication.BrokerRaft;
+import io.sluice.broker.replication.DataStateMachine;
+import io.sluice.broker.replication.GroupCommitter;
+import io.sluice.broker.replication.MetadataStateMachine;
+import io.sluice.broker.replication.RaftLayout;
+import io.sluice.broker.replication.RatisBytes;
+import io.sluice.broker.storage.ShardStorage;
+import io.sluice.common.Limits;
+import io.sluice.common.SluiceException;
+import io.sluice.proto.internal.v1.InitClusterCommand;
+import io.sluice.proto.internal.v1.MetadataCommand;
+import io.sluice.proto.internal.v1.MetadataResult;
+import io.sluice.proto.v1.ErrorCode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.statemachine.StateMachine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Sluice broker: its Raft server (metadata group + data groups), its shard storage and its gRPC endpoint.
+ *
+ * <pre>
+ *  gRPC StreamsService ── ControlPlane ──► metadata group (Raft) ──► MetadataStateMachine ──► MetadataView
+ *                      ├─ WritePath ─ validate ─► GroupCommitter ──► data group (Raft) ──► DataStateMachine ──► ShardLog
+ *                      └─ ReadPath / Subscriptions ◄──────────────────────────────────────────────────────────── ShardLog
+ * </pre>
+ */
+public final class Broker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+
+    private final BrokerConfig config;
+    private final Clock clock;
+    private final RaftLayout layout;
+    private final ShardStorage storage;
+    private final BrokerRaft raft;
+    private final Map<Integer, GroupCommitter> committers = new ConcurrentHashMap<>();
+    private final Map<Integer, DataStateMachine> dataMachines = new ConcurrentHashMap<>();
+    private final Set<Long> deletedSeen = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService background;
+    private volatile MetadataStateMachine metadataMachine;
+    private volatile ShardIteratorCodec iterators;
+    private Server grpc;
+
+    private Broker(BrokerConfig config, Clock clock) throws IOException {
+        this.config = config;
+        this.clock = clock;
+        this.layout = new RaftLayout(config);
+        this.storage = new ShardStorage(config.dataDir().resolve("shards"));
+        this.background = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "sluice-broker-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        this.raft = new BrokerRaft(config, layout, this::newStateMachine);
+    }
+
+    /** Starts a broker and returns once its gRPC endpoint is serving (the cluster may still be electing). */
+    public static Broker start(BrokerConfig config) throws IOException {
+        return start(config, Clock.systemUTC());
+    }
+
+    public static Broker start(BrokerConfig config, Clock clock) throws IOException {
+        StartupChecks.run();
+        Broker b = new Broker(config, clock);
+        try {
+            b.raft.start();
+            ReadPath reads = new ReadPath(b);
+            Subscriptions subscriptions = new Subscriptions(reads, b.background);
+            b.grpc = NettyServerBuilder
+                    .forAddress(new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()))
+                    .maxInboundMessageSize(config.get(BrokerConfig.PUT_RECORDS_MAX_BYTES) + (1 << 20))
+                    .addService(new StreamsService(b, subscriptions, reads))
+                    .addService(new ClusterService(b))
+                    .build()
+                    .start();
+            b.background.execute(b::initializeCluster);
+            LOG.info("broker {} serving clients on {}:{}, Raft on {}", config.nodeId(), config.clientAddress().host(),
+                    b.grpc.getPort(), config.raftAddress());
+            return b;
+        } catch (IOException | RuntimeException e) {
+            b.close();
+            throw e;
+        }
+    }
+
+    private StateMachine newStateMachine(RaftGroupId id) {
+        int index = layout.dataGroupIndex(id);
+        if (index < 0) {
+            MetadataStateMachine m = new MetadataStateMachine(layout.dataGroupCount(), this::onMetadataChanged);
+            metadataMachine = m;
+            return m;
+        }
+        DataStateMachine d = new DataStateMachine(index, storage, this::metadata);
+        dataMachines.put(index, d);
+        return d;
+    }
+
+    private void onMetadataChanged(MetadataView view) {
+        if (view.initialized() && iterators == null) {
+            iterators = new ShardIteratorCodec(view.iteratorSecret(), clock);
+        }
+        Set<Long> newlyDeleted = new HashSet<>();
+        for (long id : view.state().getDeletedStreamIdsList()) {
+            if (deletedSeen.add(id)) {
+                newlyDeleted.add(id);
+            }
+        }
+        for (long id : newlyDeleted) {
+            background.execute(() -> {
+                dataMachines.values().forEach(m -> m.forgetStream(id));
+                storage.deleteStream(id);
+                LOG.info("deleted the shard data of stream id {}", id);
+            });
+        }
+    }
+
+    /** Proposes the cluster's shared secrets until some broker's proposal is applied. */
+    private void initializeCluster() {
+        if (metadata().initialized()) {
+            return;
+        }
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        MetadataCommand init = MetadataCommand.newBuilder().setInitCluster(InitClusterCommand.newBuilder()
+                .setIteratorSecret(com.google.protobuf.ByteString.copyFrom(secret))).build();
+        submitMetadata(init).whenComplete((r, e) -> {
+            if (e != null || !metadata().initialized()) {
+                background.schedule(this::initializeCluster, 200, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    /**
+     * Replicates a metadata command and completes after it is applied on this broker too, failing with the command's
+     * error, if any.
+     */
+    public CompletableFuture<MetadataResult> submitMetadata(MetadataCommand command) {
+        MetadataCommand stamped = command.toBuilder().setLeaderTimeMs(clock.millis()).build();
+        return raft.submit(layout.metadataGroup().getGroupId(), RatisBytes.toByteString(stamped))
+                .thenCompose(reply -> {
+                    MetadataResult result = RatisBytes.parse(reply, MetadataResult.parser());
+                    if (!result.getErrorCode().isEmpty()) {
+                        throw new CompletionException(SluiceException.of(ErrorCode.valueOf(result.getErrorCode()),
+                                result.getErrorMessage()));
+                    }
+                    return waitForLocalApply(result);
+                });
+    }
+
+    private CompletableFuture<MetadataResult> waitForLocalApply(MetadataResult result) {
+        long target = result.hasStream() ? result.getStream().getStreamId() : 0;
+        CompletableFuture<MetadataResult> done = new CompletableFuture<>();
+        long deadline = clock.millis() + 10_000;
+        Runnable check = new Runnable() {
+            @Override
+            public void run() {
+                if (metadata().appliedIndex() >= target || metadataMachine.getLastAppliedTermIndex().getIndex()
+                        >= target) {
+                    done.complete(result);
+                } else if (clock.millis() > deadline) {
+                    done.completeExceptionally(SluiceException.of(ErrorCode.UNAVAILABLE,
+                            "the change was committed but this broker has not applied it yet; retry the read"));
+                } else {
+                    background.schedule(this, 5, TimeUnit.MILLISECONDS);
+                }
+            }
+        };
+        check.run();
+        return done;
+    }
+
+    /** Fails with NOT_LEADER naming the leader unless this broker leads data group {@code groupIndex}. */
+    public void checkLeader(int groupIndex) {
+        RaftGroupId id = layout.dataGroups().get(groupIndex).getGroupId();
+        if (raft.isLeader(id)) {
+            return;
+        }
+        String leader = raft.leaderId(id);
+        PeerAddress p = leader == null ? null : layout.peer(leader);
+        throw SluiceException.notLeader("shard's replication group " + RaftLayout.dataGroupName(groupIndex), leader,
+                p == null ? null : p.client().toString());
+    }
+
+    public GroupCommitter committer(int groupIndex) {
+        return committers.computeIfAbsent(groupIndex, g -> new GroupCommitter(
+                entry -> raft.submit(layout.dataGroups().get(g).getGroupId(), entry), clock,
+                config.get(BrokerConfig.ENTRY_MAX_BYTES), config.get(BrokerConfig.ENTRIES_IN_FLIGHT)));
+    }
+
+    public MetadataView metadata() {
+        MetadataStateMachine m = metadataMachine;
+        return m == null ? MetadataView.EMPTY : m.view();
+    }
+
+    public ShardIteratorCodec iterators() {
+        ShardIteratorCodec c = iterators;
+        if (c == null) {
+            throw SluiceException.of(ErrorCode.UNAVAILABLE, "the cluster is still starting (no metadata leader has "
+                    + "initialized it yet); retry shortly");
+        }
+        return c;
+    }
+
+    public Limits limits() {
+        return config.limits();
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public ShardStorage storage() {
+        return storage;
+    }
+
+    public BrokerRaft raft() {
+        return raft;
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /** The port the gRPC endpoint listens on (useful with client.address port 0). */
+    public int clientPort() {
+        return grpc.getPort();
+    }
+
+    public List<PeerAddress> peers() {
+        return layout.peers();
+    }
+
+    @Override
+    public void close() {
+        if (grpc != null) {
+            grpc.shutdownNow();
+            try {
+                grpc.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            raft.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("closing Raft server of {} failed", config.nodeId(), e);
+        }
+        background.shutdownNow();
+        storage.close();
+    }
+}

@@ -1,0 +1,144 @@
+package io.sluice.broker.api;
+
+import com.google.protobuf.ByteString;
+import io.sluice.broker.Broker;
+import io.sluice.broker.metadata.MetadataView;
+import io.sluice.broker.metadata.ShardKey;
+import io.sluice.broker.storage.ShardLog;
+import io.sluice.broker.storage.StoredRecord;
+import io.sluice.common.Limits;
+import io.sluice.common.SequenceNumber;
+import io.sluice.common.SluiceException;
+import io.sluice.proto.internal.v1.ShardIteratorPayload;
+import io.sluice.proto.internal.v1.ShardRecord;
+import io.sluice.proto.internal.v1.StreamRecord;
+import io.sluice.proto.v1.ErrorCode;
+import io.sluice.proto.v1.GetRecordsRequest;
+import io.sluice.proto.v1.GetRecordsResponse;
+import io.sluice.proto.v1.GetShardIteratorRequest;
+import io.sluice.proto.v1.GetShardIteratorResponse;
+import io.sluice.proto.v1.Record;
+import io.sluice.proto.v1.ShardIteratorType;
+import io.sluice.proto.v1.StartingPosition;
+import java.util.List;
+
+/**
+ * GetShardIterator and GetRecords: served by the leader of the shard's replication group from its local shard log,
+ * which holds committed records only. Elsewhere the call fails with NOT_LEADER naming the leader.
+ */
+public final class ReadPath {
+    private final Broker broker;
+
+    public ReadPath(Broker broker) {
+        this.broker = broker;
+    }
+
+    /** A shard this broker may serve reads for, and its log. */
+    record LocalShard(StreamRecord stream, ShardRecord shard, ShardLog log) {
+        ShardKey key() {
+            return new ShardKey(stream.getStreamId(), shard.getShardIndex());
+        }
+    }
+
+    LocalShard localShard(String streamName, String shardId) {
+        Limits.checkStreamName(streamName, "stream_name");
+        MetadataView view = broker.metadata();
+        StreamRecord stream = ShardLookup.stream(view, streamName);
+        ShardRecord shard = ShardLookup.shard(stream, shardId, "shard_id");
+        return localShard(stream, shard);
+    }
+
+    private LocalShard localShard(StreamRecord stream, ShardRecord shard) {
+        broker.checkLeader(shard.getGroupIndex());
+        ShardKey key = new ShardKey(stream.getStreamId(), shard.getShardIndex());
+        return new LocalShard(stream, shard, broker.storage().log(key));
+    }
+
+    public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
+        LocalShard s = localShard(request.getStreamName(), request.getShardId());
+        long position = startPosition(s, StartingPosition.newBuilder()
+                .setType(request.getShardIteratorType())
+                .setSequenceNumber(request.getStartingSequenceNumber())
+                .setTimestamp(request.getTimestamp()).build(), "");
+        return GetShardIteratorResponse.newBuilder().setShardIterator(iterator(s, position)).build();
+    }
+
+    long startPosition(LocalShard s, StartingPosition start, String fieldPrefix) {
+        ShardLog log = s.log();
+        return switch (start.getType()) {
+            case TRIM_HORIZON -> log.firstPosition();
+            case LATEST -> log.nextPosition();
+            case AT_TIMESTAMP -> log.positionAtTimestamp(start.getTimestamp());
+            case AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER -> {
+                String field = fieldPrefix + (fieldPrefix.isEmpty() ? "starting_sequence_number" : "sequence_number");
+                if (start.getSequenceNumber().isEmpty()) {
+                    throw SluiceException.invalidArgument(field, "set for " + start.getType(), "nothing");
+                }
+                SequenceNumber seq = SequenceNumber.parse(start.getSequenceNumber(), field);
+                if (seq.streamId() != s.stream().getStreamId()) {
+                    throw SluiceException.invalidArgument(field, "a sequence number of stream "
+                            + s.stream().getStreamName(), start.getSequenceNumber() + " (from another stream)");
+                }
+                long p = seq.position() + (start.getType() == ShardIteratorType.AFTER_SEQUENCE_NUMBER ? 1 : 0);
+                if (p > log.nextPosition()) {
+                    throw SluiceException.invalidArgument(field, "a sequence number this shard has handed out",
+                            start.getSequenceNumber() + " (beyond the newest record)");
+                }
+                yield Math.max(p, log.firstPosition());
+            }
+            default -> throw SluiceException.invalidArgument(fieldPrefix.isEmpty() ? "shard_iterator_type"
+                    : fieldPrefix + "type", "one of TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, "
+                    + "AT_TIMESTAMP", start.getType().name());
+        };
+    }
+
+    private String iterator(LocalShard s, long position) {
+        return broker.iterators().encode(ShardIteratorPayload.newBuilder()
+                .setStreamId(s.stream().getStreamId())
+                .setStreamName(s.stream().getStreamName())
+                .setShardIndex(s.shard().getShardIndex())
+                .setPosition(position)
+                .setExpiresAtMs(broker.clock().millis() + broker.limits().iteratorLifetime().toMillis())
+                .build());
+    }
+
+    public GetRecordsResponse getRecords(GetRecordsRequest request) {
+        int limit = broker.limits().checkGetRecordsLimit(request.getLimit());
+        ShardIteratorPayload it = broker.iterators().decode(request.getShardIterator());
+        StreamRecord stream = broker.metadata().stream(it.getStreamName());
+        if (stream == null || stream.getStreamId() != it.getStreamId()) {
+            throw SluiceException.notFound("stream " + it.getStreamName() + " of this iterator no longer exists");
+        }
+        if (it.getShardIndex() >= stream.getShardsCount()) {
+            throw SluiceException.of(ErrorCode.INVALID_ITERATOR, "shard_iterator: names a shard that does not exist");
+        }
+        LocalShard s = localShard(stream, stream.getShards(it.getShardIndex()));
+        List<StoredRecord> records = s.log().read(it.getPosition(), limit, broker.limits().maxGetRecordsBytes());
+        long next = records.isEmpty() ? Math.max(it.getPosition(), s.log().firstPosition())
+                : records.get(records.size() - 1).position() + 1;
+        GetRecordsResponse.Builder response = GetRecordsResponse.newBuilder();
+        for (StoredRecord r : records) {
+            response.addRecords(toProto(stream.getStreamId(), r));
+        }
+        response.setMillisBehindLatest(millisBehind(s.log(), next));
+        response.setNextShardIterator(iterator(s, next));
+        return response.build();
+    }
+
+    /** Arrival time of the newest record minus that of the next record to read (0 when caught up). */
+    static long millisBehind(ShardLog log, long nextPosition) {
+        if (nextPosition >= log.nextPosition()) {
+            return 0;
+        }
+        return Math.max(0, log.lastArrivalMs() - log.arrivalTimeAt(nextPosition));
+    }
+
+    static Record toProto(long streamId, StoredRecord r) {
+        return Record.newBuilder()
+                .setSequenceNumber(new SequenceNumber(streamId, r.position()).toString())
+                .setApproximateArrivalTimestamp(r.arrivalTimeMs())
+                .setPartitionKey(r.partitionKey())
+                .setData(ByteString.copyFrom(r.data()))
+                .build();
+    }
+}

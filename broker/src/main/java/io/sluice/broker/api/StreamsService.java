@@ -1,0 +1,167 @@
+package io.sluice.broker.api;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.sluice.broker.Broker;
+import io.sluice.common.GrpcErrors;
+import io.sluice.common.SluiceException;
+import io.sluice.proto.v1.CreateStreamRequest;
+import io.sluice.proto.v1.CreateStreamResponse;
+import io.sluice.proto.v1.DeleteStreamRequest;
+import io.sluice.proto.v1.DeleteStreamResponse;
+import io.sluice.proto.v1.DescribeStreamRequest;
+import io.sluice.proto.v1.DescribeStreamResponse;
+import io.sluice.proto.v1.DescribeStreamSummaryRequest;
+import io.sluice.proto.v1.DescribeStreamSummaryResponse;
+import io.sluice.proto.v1.ErrorCode;
+import io.sluice.proto.v1.GetRecordsRequest;
+import io.sluice.proto.v1.GetRecordsResponse;
+import io.sluice.proto.v1.GetShardIteratorRequest;
+import io.sluice.proto.v1.GetShardIteratorResponse;
+import io.sluice.proto.v1.ListShardsRequest;
+import io.sluice.proto.v1.ListShardsResponse;
+import io.sluice.proto.v1.ListStreamsRequest;
+import io.sluice.proto.v1.ListStreamsResponse;
+import io.sluice.proto.v1.PutRecordRequest;
+import io.sluice.proto.v1.PutRecordResponse;
+import io.sluice.proto.v1.PutRecordsRequest;
+import io.sluice.proto.v1.PutRecordsRequestEntry;
+import io.sluice.proto.v1.PutRecordsResponse;
+import io.sluice.proto.v1.PutRecordsResultEntry;
+import io.sluice.proto.v1.StreamsGrpc;
+import io.sluice.proto.v1.SubscribeToShardEvent;
+import io.sluice.proto.v1.SubscribeToShardRequest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The gRPC face of the Streams service: decodes calls, hands them to the handlers, maps errors to the catalogue. */
+public final class StreamsService extends StreamsGrpc.StreamsImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsService.class);
+
+    private final ControlPlane control;
+    private final WritePath writes;
+    private final ReadPath reads;
+    private final Subscriptions subscriptions;
+
+    public StreamsService(Broker broker, Subscriptions subscriptions, ReadPath reads) {
+        this.control = new ControlPlane(broker);
+        this.writes = new WritePath(broker);
+        this.reads = reads;
+        this.subscriptions = subscriptions;
+    }
+
+    @Override
+    public void createStream(CreateStreamRequest request, StreamObserver<CreateStreamResponse> out) {
+        async(out, () -> control.createStream(request));
+    }
+
+    @Override
+    public void deleteStream(DeleteStreamRequest request, StreamObserver<DeleteStreamResponse> out) {
+        async(out, () -> control.deleteStream(request.getStreamName())
+                .thenApply(v -> DeleteStreamResponse.getDefaultInstance()));
+    }
+
+    @Override
+    public void describeStream(DescribeStreamRequest request, StreamObserver<DescribeStreamResponse> out) {
+        sync(out, () -> control.describeStream(request));
+    }
+
+    @Override
+    public void describeStreamSummary(DescribeStreamSummaryRequest request,
+                                      StreamObserver<DescribeStreamSummaryResponse> out) {
+        sync(out, () -> control.describeStreamSummary(request.getStreamName()));
+    }
+
+    @Override
+    public void listStreams(ListStreamsRequest request, StreamObserver<ListStreamsResponse> out) {
+        sync(out, () -> control.listStreams(request));
+    }
+
+    @Override
+    public void listShards(ListShardsRequest request, StreamObserver<ListShardsResponse> out) {
+        sync(out, () -> control.listShards(request));
+    }
+
+    @Override
+    public void putRecord(PutRecordRequest request, StreamObserver<PutRecordResponse> out) {
+        PutRecordsRequest batch = PutRecordsRequest.newBuilder().setStreamName(request.getStreamName())
+                .addRecords(PutRecordsRequestEntry.newBuilder().setData(request.getData())
+                        .setPartitionKey(request.getPartitionKey())
+                        .setExplicitHashKey(request.getExplicitHashKey()))
+                .build();
+        async(out, () -> writes.putRecords(batch).thenApply(r -> {
+            PutRecordsResultEntry e = r.getRecords(0);
+            if (e.getErrorCode() != ErrorCode.ERROR_CODE_UNSPECIFIED) {
+                throw new CompletionException(SluiceException.of(e.getErrorCode(), e.getErrorMessage()));
+            }
+            return PutRecordResponse.newBuilder().setShardId(e.getShardId())
+                    .setSequenceNumber(e.getSequenceNumber()).build();
+        }));
+    }
+
+    @Override
+    public void putRecords(PutRecordsRequest request, StreamObserver<PutRecordsResponse> out) {
+        async(out, () -> writes.putRecords(request));
+    }
+
+    @Override
+    public void getShardIterator(GetShardIteratorRequest request, StreamObserver<GetShardIteratorResponse> out) {
+        sync(out, () -> reads.getShardIterator(request));
+    }
+
+    @Override
+    public void getRecords(GetRecordsRequest request, StreamObserver<GetRecordsResponse> out) {
+        sync(out, () -> reads.getRecords(request));
+    }
+
+    @Override
+    public void subscribeToShard(SubscribeToShardRequest request, StreamObserver<SubscribeToShardEvent> out) {
+        try {
+            subscriptions.subscribe(request, (ServerCallStreamObserver<SubscribeToShardEvent>) out);
+        } catch (RuntimeException e) {
+            out.onError(toStatus(e));
+        }
+    }
+
+    private static <T> void sync(StreamObserver<T> out, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (RuntimeException e) {
+            out.onError(toStatus(e));
+            return;
+        }
+        out.onNext(result);
+        out.onCompleted();
+    }
+
+    private static <T> void async(StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
+        CompletableFuture<T> f;
+        try {
+            f = call.get();
+        } catch (RuntimeException e) {
+            out.onError(toStatus(e));
+            return;
+        }
+        f.whenComplete((result, error) -> {
+            if (error != null) {
+                out.onError(toStatus(error));
+            } else {
+                out.onNext(result);
+                out.onCompleted();
+            }
+        });
+    }
+
+    static RuntimeException toStatus(Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (!(cause instanceof SluiceException)) {
+            LOG.error("unexpected failure serving a call", cause);
+            cause = SluiceException.of(ErrorCode.INTERNAL, "internal error: " + cause, cause);
+        }
+        return GrpcErrors.toStatus((SluiceException) cause);
+    }
+}

@@ -1,0 +1,129 @@
+package io.sluice.broker.api;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.sluice.broker.storage.StoredRecord;
+import io.sluice.common.GrpcErrors;
+import io.sluice.common.SequenceNumber;
+import io.sluice.common.SluiceException;
+import io.sluice.proto.v1.SubscribeToShardEvent;
+import io.sluice.proto.v1.SubscribeToShardRequest;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * SubscribeToShard: pushes records as the shard log applies them. Each subscription is a small pump: an append to
+ * the shard (or the client becoming ready for more) schedules one {@link Subscription#pump()} on a shared executor,
+ * which sends what is available while gRPC flow control allows; a heartbeat goes out after each idle second.
+ */
+public final class Subscriptions {
+    private static final int MAX_RECORDS_PER_EVENT = 1000;
+    private static final long MAX_BYTES_PER_EVENT = 4 << 20;
+    private static final long HEARTBEAT_MS = 1000;
+
+    private final ReadPath reads;
+    private final ScheduledExecutorService executor;
+
+    public Subscriptions(ReadPath reads, ScheduledExecutorService executor) {
+        this.reads = reads;
+        this.executor = executor;
+    }
+
+    public void subscribe(SubscribeToShardRequest request, ServerCallStreamObserver<SubscribeToShardEvent> out) {
+        ReadPath.LocalShard shard = reads.localShard(request.getStreamName(), request.getShardId());
+        long start = reads.startPosition(shard, request.getStartingPosition(), "starting_position.");
+        Subscription s = new Subscription(shard, start, out);
+        s.begin();
+    }
+
+    private final class Subscription {
+        private final ReadPath.LocalShard shard;
+        private final ServerCallStreamObserver<SubscribeToShardEvent> out;
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+        private final Runnable onAppend = this::schedule;
+        // Owned by the pump (one pump runs at a time, guarded by `scheduled`).
+        private long position;
+        private long lastSentMs;
+        private volatile boolean done;
+        private ScheduledFuture<?> heartbeat;
+
+        Subscription(ReadPath.LocalShard shard, long position, ServerCallStreamObserver<SubscribeToShardEvent> out) {
+            this.shard = shard;
+            this.position = position;
+            this.out = out;
+        }
+
+        void begin() {
+            out.setOnCancelHandler(this::stop);
+            out.setOnReadyHandler(this::schedule);
+            shard.log().addAppendListener(onAppend);
+            heartbeat = executor.scheduleAtFixedRate(this::schedule, HEARTBEAT_MS, HEARTBEAT_MS, TimeUnit.MILLISECONDS);
+            schedule();
+        }
+
+        void schedule() {
+            if (!done && scheduled.compareAndSet(false, true)) {
+                executor.execute(this::pump);
+            }
+        }
+
+        void pump() {
+            try {
+                while (!done && out.isReady()) {
+                    List<StoredRecord> records = shard.log().read(position, MAX_RECORDS_PER_EVENT, MAX_BYTES_PER_EVENT);
+                    long now = System.currentTimeMillis();
+                    if (records.isEmpty()) {
+                        if (now - lastSentMs >= HEARTBEAT_MS) {
+                            send(SubscribeToShardEvent.newBuilder().setHeartbeat(true), now);
+                        }
+                        break;
+                    }
+                    SubscribeToShardEvent.Builder event = SubscribeToShardEvent.newBuilder();
+                    for (StoredRecord r : records) {
+                        event.addRecords(ReadPath.toProto(shard.stream().getStreamId(), r));
+                    }
+                    position = records.get(records.size() - 1).position() + 1;
+                    send(event, now);
+                }
+            } catch (RuntimeException e) {
+                fail(e);
+            } finally {
+                scheduled.set(false);
+            }
+            if (!done && out.isReady() && position < shard.log().nextPosition()) {
+                schedule();
+            }
+        }
+
+        private void send(SubscribeToShardEvent.Builder event, long now) {
+            if (position > 0) {
+                event.setContinuationSequenceNumber(
+                        new SequenceNumber(shard.stream().getStreamId(), position - 1).toString());
+            }
+            event.setMillisBehindLatest(ReadPath.millisBehind(shard.log(), position));
+            out.onNext(event.build());
+            lastSentMs = now;
+        }
+
+        private void fail(RuntimeException e) {
+            stop();
+            SluiceException se = e instanceof SluiceException x ? x
+                    : GrpcErrors.fromThrowable(e);
+            try {
+                out.onError(GrpcErrors.toStatus(se));
+            } catch (RuntimeException ignored) {
+                // the call is already closed
+            }
+        }
+
+        void stop() {
+            done = true;
+            shard.log().removeAppendListener(onAppend);
+            if (heartbeat != null) {
+                heartbeat.cancel(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.sluice.broker.api;
+
+import io.sluice.broker.Broker;
+import io.sluice.broker.metadata.MetadataView;
+import io.sluice.common.HashKey;
+import io.sluice.common.Limits;
+import io.sluice.common.SequenceNumber;
+import io.sluice.common.ShardId;
+import io.sluice.common.SluiceException;
+import io.sluice.proto.internal.v1.EntryRecord;
+import io.sluice.proto.internal.v1.ShardAppend;
+import io.sluice.proto.internal.v1.ShardAppendResult;
+import io.sluice.proto.internal.v1.ShardRecord;
+import io.sluice.proto.internal.v1.StreamRecord;
+import io.sluice.proto.v1.ErrorCode;
+import io.sluice.proto.v1.PutRecordsRequest;
+import io.sluice.proto.v1.PutRecordsRequestEntry;
+import io.sluice.proto.v1.PutRecordsResponse;
+import io.sluice.proto.v1.PutRecordsResultEntry;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * PutRecords: validate every entry before anything is logged, route each to its shard by hash key, build one
+ * {@link ShardAppend} per shard (records in request order), hand each group's appends to its group committer, and
+ * map the per-shard results back to request order.
+ */
+public final class WritePath {
+    private final Broker broker;
+
+    public WritePath(Broker broker) {
+        this.broker = broker;
+    }
+
+    private record Routed(int entryIndex, int shardIndex, int ordinal) {
+    }
+
+    public CompletableFuture<PutRecordsResponse> putRecords(PutRecordsRequest request) {
+        Limits limits = broker.limits();
+        Limits.checkStreamName(request.getStreamName(), "stream_name");
+        limits.checkPutRecordsCount(request.getRecordsCount());
+        MetadataView view = broker.metadata();
+        StreamRecord stream = ShardLookup.stream(view, request.getStreamName());
+
+        PutRecordsResultEntry[] results = new PutRecordsResultEntry[request.getRecordsCount()];
+        Map<Integer, ShardAppend.Builder> byShard = new LinkedHashMap<>();
+        List<Routed> routed = new ArrayList<>();
+        long total = 0;
+        for (int i = 0; i < request.getRecordsCount(); i++) {
+            PutRecordsRequestEntry e = request.getRecords(i);
+            String prefix = "records[" + i + "].";
+            try {
+                total += limits.checkRecord(e.getPartitionKey(), e.getData().size(), prefix);
+                HashKey key = e.getExplicitHashKey().isEmpty() ? HashKey.ofPartitionKey(e.getPartitionKey())
+                        : HashKey.parseExplicit(e.getExplicitHashKey(), prefix + "explicit_hash_key");
+                ShardRecord shard = ShardLookup.route(stream, key);
+                ShardAppend.Builder append = byShard.computeIfAbsent(shard.getShardIndex(), s -> ShardAppend.newBuilder()
+                        .setStreamId(stream.getStreamId()).setShardIndex(s));
+                routed.add(new Routed(i, shard.getShardIndex(), append.getRecordsCount()));
+                append.addRecords(EntryRecord.newBuilder().setPartitionKey(e.getPartitionKey()).setData(e.getData()));
+            } catch (SluiceException ex) {
+                results[i] = failure(ex.code(), ex.reason());
+            }
+        }
+        limits.checkPutRecordsBytes(total);
+
+        Map<Integer, List<Integer>> shardsByGroup = new LinkedHashMap<>();
+        for (int shardIndex : byShard.keySet()) {
+            shardsByGroup.computeIfAbsent(stream.getShards(shardIndex).getGroupIndex(), g -> new ArrayList<>())
+                    .add(shardIndex);
+        }
+        Map<Integer, CompletableFuture<ShardOutcome>> outcomes = new LinkedHashMap<>();
+        for (Map.Entry<Integer, List<Integer>> g : shardsByGroup.entrySet()) {
+            List<ShardAppend> appends = new ArrayList<>();
+            long bytes = 0;
+            for (int s : g.getValue()) {
+                ShardAppend a = byShard.get(s).build();
+                appends.add(a);
+                bytes += a.getSerializedSize();
+            }
+            CompletableFuture<List<ShardAppendResult>> f = broker.committer(g.getKey()).submit(appends, bytes);
+            for (int k = 0; k < g.getValue().size(); k++) {
+                int index = k;
+                outcomes.put(g.getValue().get(k), f.handle((list, err) -> new ShardOutcome(
+                        err == null ? list.get(index) : null, err)));
+            }
+        }
+        return CompletableFuture.allOf(outcomes.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            int failed = 0;
+            for (Routed r : routed) {
+                ShardOutcome o = outcomes.get(r.shardIndex()).join();
+                results[r.entryIndex()] = o.toEntry(stream.getStreamId(), r.shardIndex(), r.ordinal());
+            }
+            PutRecordsResponse.Builder response = PutRecordsResponse.newBuilder();
+            for (PutRecordsResultEntry e : results) {
+                if (e.getErrorCode() != ErrorCode.ERROR_CODE_UNSPECIFIED) {
+                    failed++;
+                }
+                response.addRecords(e);
+            }
+            return response.setFailedRecordCount(failed).build();
+        });
+    }
+
+    private record ShardOutcome(ShardAppendResult result, Throwable error) {
+        PutRecordsResultEntry toEntry(long streamId, int shardIndex, int ordinal) {
+            if (error != null) {
+                SluiceException e = io.sluice.common.GrpcErrors.fromThrowable(
+                        error.getCause() != null && !(error instanceof SluiceException) ? error.getCause() : error);
+                return failure(e.code(), e.reason());
+            }
+            if (!result.getErrorCode().isEmpty()) {
+                return failure(ErrorCode.valueOf(result.getErrorCode()), result.getErrorMessage());
+            }
+            return PutRecordsResultEntry.newBuilder()
+                    .setShardId(ShardId.format(shardIndex))
+                    .setSequenceNumber(new SequenceNumber(streamId, result.getFirstPosition() + ordinal).toString())
+                    .build();
+        }
+    }
+
+    private static PutRecordsResultEntry failure(ErrorCode code, String message) {
+        return PutRecordsResultEntry.newBuilder().setErrorCode(code).setErrorMessage(message)
+                .setRetriable(SluiceException.isRetriable(code)).build();
+    }
+}

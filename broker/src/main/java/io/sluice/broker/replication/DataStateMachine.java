@@ -1,0 +1,121 @@
+package io.sluice.broker.replication;
+
+import io.sluice.broker.metadata.MetadataView;
+import io.sluice.broker.metadata.ShardKey;
+import io.sluice.broker.storage.ShardLog;
+import io.sluice.broker.storage.ShardStorage;
+import io.sluice.proto.internal.v1.DataEntry;
+import io.sluice.proto.internal.v1.DataEntryResult;
+import io.sluice.proto.internal.v1.DataSnapshot;
+import io.sluice.proto.internal.v1.ShardAppend;
+import io.sluice.proto.internal.v1.ShardAppendResult;
+import io.sluice.proto.internal.v1.ShardCounter;
+import io.sluice.proto.v1.ErrorCode;
+import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+
+/**
+ * A data group's state machine: applies {@link DataEntry}s (many shards' batches per entry) by giving each record the
+ * next position of its shard and appending it to the shard's {@link ShardLog}.
+ *
+ * <p>Determinism: positions come from the shard log's own counter and arrival times from the entry's leader time
+ * (raised to the shard's last arrival), so every replica stores the same records at the same positions. The only
+ * input from outside the log is whether the stream was deleted; appends to a deleted stream are refused, and a replica
+ * that has not yet applied the deletion stores records that its own deletion removes shortly after.
+ *
+ * <p>Recovery: the snapshot holds the applied index and each shard's counters; entries after it are applied again
+ * and {@link ShardLog#append} skips what is already stored. Before a snapshot claims an index, the shard logs are
+ * synced to disk.
+ *
+ * <p>Threads: apply and snapshot run on Ratis's StateMachineUpdater thread of this group.
+ */
+public final class DataStateMachine extends SluiceStateMachine {
+    private final int groupIndex;
+    private final ShardStorage shards;
+    private final Supplier<MetadataView> metadata;
+    private final Set<ShardKey> myShards = ConcurrentHashMap.newKeySet();
+
+    public DataStateMachine(int groupIndex, ShardStorage shards, Supplier<MetadataView> metadata) {
+        this.groupIndex = groupIndex;
+        this.shards = shards;
+        this.metadata = metadata;
+    }
+
+    public int groupIndex() {
+        return groupIndex;
+    }
+
+    @Override
+    protected void load(SingleFileSnapshotInfo snapshot) throws IOException {
+        byte[] bytes = SnapshotFiles.readLatest(snapshot);
+        if (bytes == null) {
+            return;
+        }
+        DataSnapshot s = DataSnapshot.parseFrom(bytes);
+        for (ShardCounter c : s.getShardsList()) {
+            ShardKey key = new ShardKey(c.getStreamId(), c.getShardIndex());
+            if (metadata.get().isDeleted(key.streamId())) {
+                continue;
+            }
+            shards.log(key, c.getNextPosition(), c.getLastArrivalTimeMs());
+            myShards.add(key);
+        }
+        setLastAppliedTermIndex(snapshot.getTermIndex());
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        DataEntry data = RatisBytes.parse(entry.getStateMachineLogEntry().getLogData(), DataEntry.parser());
+        MetadataView view = metadata.get();
+        DataEntryResult.Builder result = DataEntryResult.newBuilder();
+        for (int k = 0; k < data.getAppendsCount(); k++) {
+            ShardAppend append = data.getAppends(k);
+            if (view.isDeleted(append.getStreamId())) {
+                result.addResults(ShardAppendResult.newBuilder()
+                        .setErrorCode(ErrorCode.RESOURCE_NOT_FOUND.name())
+                        .setErrorMessage("the stream was deleted"));
+                continue;
+            }
+            ShardKey key = new ShardKey(append.getStreamId(), append.getShardIndex());
+            ShardLog log = shards.log(key);
+            myShards.add(key);
+            long first = log.append((entry.getIndex() << 16) | k, data.getLeaderTimeMs(), append.getRecordsList());
+            result.addResults(ShardAppendResult.newBuilder()
+                    .setFirstPosition(first)
+                    .setArrivalTimeMs(log.lastArrivalMs()));
+        }
+        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        return CompletableFuture.completedFuture(RatisBytes.toMessage(result.build()));
+    }
+
+    /** Forgets shards of a deleted stream (their files are removed by {@link ShardStorage#deleteStream}). */
+    public void forgetStream(long streamId) {
+        myShards.removeIf(k -> k.streamId() == streamId);
+    }
+
+    @Override
+    public synchronized long takeSnapshot() throws IOException {
+        TermIndex ti = getLastAppliedTermIndex();
+        DataSnapshot.Builder s = DataSnapshot.newBuilder().setTerm(ti.getTerm()).setIndex(ti.getIndex());
+        for (ShardKey key : myShards) {
+            ShardLog log = shards.existing(key);
+            if (log == null) {
+                continue;
+            }
+            log.sync();
+            s.addShards(ShardCounter.newBuilder().setStreamId(key.streamId()).setShardIndex(key.shardIndex())
+                    .setNextPosition(log.nextPosition()).setLastArrivalTimeMs(log.lastArrivalMs()));
+        }
+        SnapshotFiles.write(storage, ti, s.build());
+        return ti.getIndex();
+    }
+}

@@ -1,0 +1,73 @@
+package io.sluice.broker.replication;
+
+import io.sluice.broker.metadata.MetadataCommands;
+import io.sluice.broker.metadata.MetadataView;
+import io.sluice.proto.internal.v1.MetadataCommand;
+import io.sluice.proto.internal.v1.MetadataState;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+
+/**
+ * The metadata group's state machine: applies {@link MetadataCommand}s through {@link MetadataCommands} and publishes
+ * each new state as an immutable {@link MetadataView}. The whole state is small and is written whole in each snapshot.
+ *
+ * <p>Threads: apply and snapshot run on Ratis's single StateMachineUpdater thread of this group; {@link #view()} is
+ * read from any thread.
+ */
+public final class MetadataStateMachine extends SluiceStateMachine {
+    private final MetadataCommands commands;
+    private final Consumer<MetadataView> onChange;
+    private volatile MetadataView view = MetadataView.EMPTY;
+
+    public MetadataStateMachine(int dataGroupCount, Consumer<MetadataView> onChange) {
+        this.commands = new MetadataCommands(dataGroupCount);
+        this.onChange = onChange;
+    }
+
+    public MetadataView view() {
+        return view;
+    }
+
+    @Override
+    protected void load(SingleFileSnapshotInfo snapshot) throws IOException {
+        byte[] bytes = SnapshotFiles.readLatest(snapshot);
+        MetadataState state = bytes == null ? MetadataState.getDefaultInstance() : MetadataState.parseFrom(bytes);
+        publish(new MetadataView(state));
+        if (snapshot != null) {
+            setLastAppliedTermIndex(snapshot.getTermIndex());
+        }
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        MetadataCommand command = RatisBytes.parse(entry.getStateMachineLogEntry().getLogData(),
+                MetadataCommand.parser());
+        MetadataCommands.Outcome outcome = commands.apply(view.state(), entry.getTerm(), entry.getIndex(), command);
+        publish(new MetadataView(outcome.state()));
+        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        return CompletableFuture.completedFuture(RatisBytes.toMessage(outcome.result()));
+    }
+
+    private void publish(MetadataView next) {
+        MetadataView previous = view;
+        view = next;
+        if (previous != next) {
+            onChange.accept(next);
+        }
+    }
+
+    @Override
+    public synchronized long takeSnapshot() throws IOException {
+        TermIndex ti = getLastAppliedTermIndex();
+        MetadataState state = view.state().toBuilder().setTerm(ti.getTerm()).setIndex(ti.getIndex()).build();
+        SnapshotFiles.write(storage, ti, state);
+        return ti.getIndex();
+    }
+}

@@ -1,0 +1,105 @@
+package io.sluice.broker.it;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.sluice.broker.Broker;
+import io.sluice.broker.config.BrokerConfig;
+import io.sluice.proto.v1.StreamsGrpc;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Real brokers in-process on loopback, one data directory each (as Ratis's MiniRaftCluster). */
+final class MiniCluster implements AutoCloseable {
+    private final List<BrokerConfig> configs = new ArrayList<>();
+    private final Broker[] brokers;
+    private final List<ManagedChannel> channels = new ArrayList<>();
+
+    MiniCluster(Path root, int size) throws IOException {
+        StringBuilder peers = new StringBuilder();
+        int[] clientPorts = new int[size];
+        int[] raftPorts = new int[size];
+        for (int i = 0; i < size; i++) {
+            clientPorts[i] = freePort();
+            raftPorts[i] = freePort();
+            if (i > 0) {
+                peers.append(',');
+            }
+            peers.append("n").append(i + 1).append("@127.0.0.1:").append(clientPorts[i])
+                    .append("@127.0.0.1:").append(raftPorts[i]);
+        }
+        for (int i = 0; i < size; i++) {
+            configs.add(BrokerConfig.of(Map.of(
+                    "node.id", "n" + (i + 1),
+                    "data.dir", root.resolve("n" + (i + 1)).toString(),
+                    "client.address", "127.0.0.1:" + clientPorts[i],
+                    "raft.address", "127.0.0.1:" + raftPorts[i],
+                    "peers", size == 1 ? "" : peers.toString(),
+                    "groups.per.broker", "2",
+                    "raft.election.timeout.min.ms", "500",
+                    "raft.election.timeout.max.ms", "1000")));
+        }
+        brokers = new Broker[size];
+        for (int i = 0; i < size; i++) {
+            brokers[i] = Broker.start(configs.get(i));
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    int size() {
+        return brokers.length;
+    }
+
+    Broker broker(int i) {
+        return brokers[i];
+    }
+
+    StreamsGrpc.StreamsBlockingStub stub(int i) {
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", configs.get(i).clientAddress().port())
+                .usePlaintext().maxInboundMessageSize(64 << 20).build();
+        channels.add(ch);
+        return StreamsGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    String address(int i) {
+        return "127.0.0.1:" + configs.get(i).clientAddress().port();
+    }
+
+    /** Waits until every broker knows a leader for every group and the cluster is initialized. */
+    void awaitReady() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            boolean ready = true;
+            for (Broker b : brokers) {
+                ready &= b.metadata().initialized();
+                for (var g : b.raft().hostedGroups()) {
+                    ready &= b.raft().leaderId(g) != null;
+                }
+            }
+            if (ready) {
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        throw new IllegalStateException("cluster not ready within 60 s");
+    }
+
+    @Override
+    public void close() {
+        channels.forEach(ManagedChannel::shutdownNow);
+        for (Broker b : brokers) {
+            if (b != null) {
+                b.close();
+            }
+        }
+    }
+}

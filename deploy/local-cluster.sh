@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Starts or stops a local 3-broker cluster on loopback: deploy/local-cluster.sh start|stop|status
+# Brokers n1..n3 serve clients on 127.0.0.1:7701..7703 (Raft on 7801..7803); data and logs under deploy/run/.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+run=${SLUICE_RUN_DIR:-$root/deploy/run}
+base=${SLUICE_BASE_PORT:-7700}
+peers="n1@127.0.0.1:$((base + 1))@127.0.0.1:$((base + 101)),n2@127.0.0.1:$((base + 2))@127.0.0.1:$((base + 102)),n3@127.0.0.1:$((base + 3))@127.0.0.1:$((base + 103))"
+case "${1:-}" in
+  start)
+    mkdir -p "$run"
+    for i in 1 2 3; do
+      if [ -f "$run/n$i.pid" ] && kill -0 "$(cat "$run/n$i.pid")" 2>/dev/null; then
+        echo "n$i already running"; continue
+      fi
+      nohup bash "$root/deploy/sluice-broker.sh" --node.id=n$i --data.dir="$run/n$i" --peers="$peers" \
+        --client.address=127.0.0.1:$((base + i)) --raft.address=127.0.0.1:$((base + 100 + i)) \
+        > "$run/n$i.log" 2>&1 &
+      echo $! > "$run/n$i.pid"
+      echo "started n$i (pid $!, clients on 127.0.0.1:$((base + i)))"
+    done ;;
+  stop)
+    for i in 1 2 3; do
+      if [ -f "$run/n$i.pid" ]; then
+        kill "$(cat "$run/n$i.pid")" 2>/dev/null || true
+        rm -f "$run/n$i.pid"; echo "stopped n$i"
+      fi
+    done ;;
+  status)
+    for i in 1 2 3; do
+      if [ -f "$run/n$i.pid" ] && kill -0 "$(cat "$run/n$i.pid")" 2>/dev/null; then echo "n$i up"; else echo "n$i down"; fi
+    done ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

@@ -160,15 +160,15 @@ public final class ShardLog implements Closeable {
             byte[] keyBytes = r.getPartitionKey().getBytes(StandardCharsets.UTF_8);
             try (DocumentContext dc = appender.writingDocument()) {
                 try {
-                Bytes<?> b = dc.wire().bytes();
-                b.writeLong(position);
-                b.writeLong(arrival);
-                b.writeLong(entryKey);
-                b.writeInt(i);
-                b.writeInt(keyBytes.length);
-                b.write(keyBytes);
-                b.writeInt(r.getData().size());
-                b.write(r.getData().toByteArray());
+                    Bytes<?> b = dc.wire().bytes();
+                    b.writeLong(position);
+                    b.writeLong(arrival);
+                    b.writeLong(entryKey);
+                    b.writeInt(i);
+                    b.writeInt(keyBytes.length);
+                    b.write(keyBytes);
+                    b.writeInt(r.getData().size());
+                    b.write(r.getData().toByteArray());
                 } catch (RuntimeException e) {
                     dc.rollbackOnClose(); // otherwise Chronicle commits the partial excerpt
                     throw e;

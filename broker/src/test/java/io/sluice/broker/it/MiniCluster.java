@@ -7,11 +7,15 @@ import io.sluice.broker.config.BrokerConfig;
 import io.sluice.proto.v1.StreamsGrpc;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** Real brokers in-process on loopback, one data directory each (as Ratis's MiniRaftCluster). */
 final class MiniCluster implements AutoCloseable {
@@ -19,7 +23,17 @@ final class MiniCluster implements AutoCloseable {
     private final Broker[] brokers;
     private final List<ManagedChannel> channels = new ArrayList<>();
 
+    private final Clock clock;
+    private final Path root;
+
     MiniCluster(Path root, int size) throws IOException {
+        this(root, size, Clock.systemUTC());
+    }
+
+    /** {@code clock} is what the brokers use for arrival times and iterator expiry (Raft keeps real time). */
+    MiniCluster(Path root, int size, Clock clock) throws IOException {
+        this.clock = clock;
+        this.root = root;
         StringBuilder peers = new StringBuilder();
         int[] clientPorts = new int[size];
         int[] raftPorts = new int[size];
@@ -45,8 +59,38 @@ final class MiniCluster implements AutoCloseable {
         }
         brokers = new Broker[size];
         for (int i = 0; i < size; i++) {
-            brokers[i] = Broker.start(configs.get(i));
+            brokers[i] = Broker.start(configs.get(i), clock);
         }
+    }
+
+    /** Stops broker {@code i} (its data stays on disk) as a crash would: no snapshot, no goodbye. */
+    void stop(int i) {
+        brokers[i].close();
+        brokers[i] = null;
+    }
+
+    /** Starts broker {@code i} again on the same ports and data directory. */
+    void restart(int i) throws IOException {
+        if (brokers[i] != null) {
+            throw new IllegalStateException("broker " + i + " is running");
+        }
+        brokers[i] = Broker.start(configs.get(i), clock);
+    }
+
+    /** Deletes every file of stopped broker {@code i}: a replacement machine with an empty disk. */
+    void wipe(int i) throws IOException {
+        if (brokers[i] != null) {
+            throw new IllegalStateException("stop broker " + i + " before wiping it");
+        }
+        try (Stream<Path> paths = Files.walk(root.resolve("n" + (i + 1)))) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    boolean running(int i) {
+        return brokers[i] != null;
     }
 
     private static int freePort() throws IOException {
@@ -80,6 +124,9 @@ final class MiniCluster implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             boolean ready = true;
             for (Broker b : brokers) {
+                if (b == null) {
+                    continue;
+                }
                 ready &= b.metadata().initialized();
                 for (var g : b.raft().hostedGroups()) {
                     ready &= b.raft().leaderId(g) != null;

@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.sluice.broker.api.ClusterService;
 import io.sluice.broker.api.ReadPath;
+import io.sluice.broker.api.ReplicaSyncService;
 import io.sluice.broker.api.StreamsService;
 import io.sluice.broker.api.Subscriptions;
 import io.sluice.broker.config.BrokerConfig;
@@ -16,6 +17,7 @@ import io.sluice.broker.replication.GroupCommitter;
 import io.sluice.broker.replication.MetadataStateMachine;
 import io.sluice.broker.replication.RaftLayout;
 import io.sluice.broker.replication.RatisBytes;
+import io.sluice.broker.replication.ReplicaSync;
 import io.sluice.broker.storage.ShardStorage;
 import io.sluice.common.Limits;
 import io.sluice.common.SluiceException;
@@ -59,6 +61,7 @@ public final class Broker implements AutoCloseable {
     private final RaftLayout layout;
     private final ShardStorage storage;
     private final BrokerRaft raft;
+    private final ReplicaSync sync;
     private final Map<Integer, GroupCommitter> committers = new ConcurrentHashMap<>();
     private final Map<Integer, DataStateMachine> dataMachines = new ConcurrentHashMap<>();
     private final Set<Long> deletedSeen = ConcurrentHashMap.newKeySet();
@@ -77,6 +80,7 @@ public final class Broker implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.sync = new ReplicaSync(layout, config.nodeId());
         this.raft = new BrokerRaft(config, layout, this::newStateMachine);
     }
 
@@ -97,6 +101,7 @@ public final class Broker implements AutoCloseable {
                     .maxInboundMessageSize(config.get(BrokerConfig.PUT_RECORDS_MAX_BYTES) + (1 << 20))
                     .addService(new StreamsService(b, subscriptions, reads))
                     .addService(new ClusterService(b))
+                    .addService(new ReplicaSyncService(b))
                     .build()
                     .start();
             b.background.execute(b::initializeCluster);
@@ -112,11 +117,12 @@ public final class Broker implements AutoCloseable {
     private StateMachine newStateMachine(RaftGroupId id) {
         int index = layout.dataGroupIndex(id);
         if (index < 0) {
-            MetadataStateMachine m = new MetadataStateMachine(layout.dataGroupCount(), this::onMetadataChanged);
+            MetadataStateMachine m = new MetadataStateMachine(layout.dataGroupCount(), this::onMetadataChanged,
+                    sync);
             metadataMachine = m;
             return m;
         }
-        DataStateMachine d = new DataStateMachine(index, storage, this::metadata);
+        DataStateMachine d = new DataStateMachine(index, storage, this::metadata, sync);
         dataMachines.put(index, d);
         return d;
     }
@@ -271,6 +277,7 @@ public final class Broker implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("closing Raft server of {} failed", config.nodeId(), e);
         }
+        sync.close();
         background.shutdownNow();
         storage.close();
     }

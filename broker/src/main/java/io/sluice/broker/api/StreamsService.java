@@ -126,7 +126,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase {
         }
     }
 
-    private static <T> void sync(StreamObserver<T> out, Supplier<T> call) {
+    static <T> void sync(StreamObserver<T> out, Supplier<T> call) {
         T result;
         try {
             result = call.get();

@@ -76,12 +76,18 @@ public final class BrokerConfig {
             "Raft entries one group may have submitted but not yet committed.");
     public static final Setting<Long> SNAPSHOT_THRESHOLD_ENTRIES = Setting.ofLong("raft.snapshot.threshold.entries",
             4096, 16, 100_000_000, "Take a snapshot (and let the Raft log be purged) after this many entries.");
+    public static final Setting<Integer> LOG_SEGMENT_MAX_BYTES = Setting.ofInt("raft.log.segment.max.bytes",
+            32 << 20, 8 << 10, 1 << 30, "Size at which a Raft log segment is closed; only closed segments are "
+                    + "purged after a snapshot.");
+    public static final Setting<Integer> LOG_PURGE_GAP = Setting.ofInt("raft.log.purge.gap", 1024, 1, 1 << 30,
+            "Purge the Raft log only when that frees at least this many entries.");
 
     public static final List<Setting<?>> SETTINGS = List.of(NODE_ID, CLUSTER_ID, DATA_DIR, CLIENT_ADDRESS,
             RAFT_ADDRESS, PEERS, GROUPS_PER_BROKER, REPLICATION_FACTOR, DURABILITY, RECORD_MAX_BYTES,
             PARTITION_KEY_MAX_CHARS, PUT_RECORDS_MAX_COUNT, PUT_RECORDS_MAX_BYTES, GET_RECORDS_MAX_COUNT,
             GET_RECORDS_MAX_BYTES, STREAM_MAX_SHARDS, ITERATOR_LIFETIME_MS, ELECTION_TIMEOUT_MIN_MS,
-            ELECTION_TIMEOUT_MAX_MS, ENTRY_MAX_BYTES, ENTRIES_IN_FLIGHT, SNAPSHOT_THRESHOLD_ENTRIES);
+            ELECTION_TIMEOUT_MAX_MS, ENTRY_MAX_BYTES, ENTRIES_IN_FLIGHT, SNAPSHOT_THRESHOLD_ENTRIES,
+            LOG_SEGMENT_MAX_BYTES, LOG_PURGE_GAP);
 
     private final Map<Setting<?>, Object> values;
 

@@ -90,7 +90,9 @@ public final class BrokerRaft implements Closeable {
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entryLimit.getSize() + 1024));
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entryLimit.getSize() + (2 << 20)));
         GrpcConfigKeys.setFlowControlWindow(p, SizeInBytes.valueOf(8 << 20));
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(Math.max(32 << 20, 2L * entryMax)));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p,
+                SizeInBytes.valueOf(config.get(BrokerConfig.LOG_SEGMENT_MAX_BYTES)));
+        RaftServerConfigKeys.Log.setPurgeGap(p, config.get(BrokerConfig.LOG_PURGE_GAP));
         RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(8L * entryLimit.getSize()));
         RaftServerConfigKeys.Log.setQueueByteLimit(p, SizeInBytes.valueOf(8L * entryLimit.getSize()));
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, config.durability() == BrokerConfig.Durability.REPLICATION);

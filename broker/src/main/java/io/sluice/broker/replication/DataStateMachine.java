@@ -43,7 +43,8 @@ public final class DataStateMachine extends SluiceStateMachine {
     private final Supplier<MetadataView> metadata;
     private final Set<ShardKey> myShards = ConcurrentHashMap.newKeySet();
 
-    public DataStateMachine(int groupIndex, ShardStorage shards, Supplier<MetadataView> metadata) {
+    public DataStateMachine(int groupIndex, ShardStorage shards, Supplier<MetadataView> metadata, ReplicaSync sync) {
+        super(sync);
         this.groupIndex = groupIndex;
         this.shards = shards;
         this.metadata = metadata;
@@ -69,6 +70,27 @@ public final class DataStateMachine extends SluiceStateMachine {
             myShards.add(key);
         }
         setLastAppliedTermIndex(snapshot.getTermIndex());
+    }
+
+    /** Copies from {@code leader} the records of every shard up to the snapshot's counters. */
+    @Override
+    protected String installState(String leader, byte[] snapshot) throws IOException {
+        DataSnapshot s = DataSnapshot.parseFrom(snapshot);
+        long records = 0;
+        int copiedShards = 0;
+        for (ShardCounter c : s.getShardsList()) {
+            ShardKey key = new ShardKey(c.getStreamId(), c.getShardIndex());
+            if (metadata.get().isDeleted(key.streamId())) {
+                continue;
+            }
+            long n = sync.copyShard(leader, key, c.getNextPosition(), shards);
+            if (n >= 0) {
+                records += n;
+                copiedShards++;
+                myShards.add(key);
+            }
+        }
+        return records + " records copied into " + copiedShards + " of " + s.getShardsCount() + " shards";
     }
 
     @Override

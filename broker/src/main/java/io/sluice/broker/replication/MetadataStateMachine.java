@@ -25,7 +25,8 @@ public final class MetadataStateMachine extends SluiceStateMachine {
     private final Consumer<MetadataView> onChange;
     private volatile MetadataView view = MetadataView.EMPTY;
 
-    public MetadataStateMachine(int dataGroupCount, Consumer<MetadataView> onChange) {
+    public MetadataStateMachine(int dataGroupCount, Consumer<MetadataView> onChange, ReplicaSync sync) {
+        super(sync);
         this.commands = new MetadataCommands(dataGroupCount);
         this.onChange = onChange;
     }
@@ -42,6 +43,12 @@ public final class MetadataStateMachine extends SluiceStateMachine {
         if (snapshot != null) {
             setLastAppliedTermIndex(snapshot.getTermIndex());
         }
+    }
+
+    @Override
+    protected String installState(String leader, byte[] snapshot) throws IOException {
+        MetadataState state = MetadataState.parseFrom(snapshot); // the whole state is in the file; just check it
+        return state.getStreamsCount() + " streams";
     }
 
     @Override

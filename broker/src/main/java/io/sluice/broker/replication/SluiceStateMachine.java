@@ -1,5 +1,6 @@
 package io.sluice.broker.replication;
 
+import io.sluice.proto.internal.v1.FetchSnapshotResponse;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
@@ -23,6 +24,11 @@ abstract class SluiceStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceStateMachine.class);
 
     protected final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    protected final ReplicaSync sync;
+
+    protected SluiceStateMachine(ReplicaSync sync) {
+        this.sync = sync;
+    }
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
@@ -59,16 +65,41 @@ abstract class SluiceStateMachine extends BaseStateMachine {
     protected abstract void load(SingleFileSnapshotInfo snapshot) throws IOException;
 
     /**
-     * A follower whose missing entries the leader has purged. Copying shard data from the leader is not built yet:
-     * the install fails loudly (the leader keeps asking), rather than pretending the follower is complete.
+     * A follower whose missing entries the leader has purged: fetches the leader's latest snapshot (and, for a data
+     * group, the shard records it covers) into this replica, then hands the snapshot to Ratis, which pauses this
+     * state machine, reloads it from the snapshot and resumes replication after it. A failed attempt is logged and
+     * retried by Ratis at the leader's next notification.
      */
     @Override
     public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfo,
                                                                         TermIndex firstTermIndexInLog) {
-        LOG.error("{}: the leader purged entries this replica lacks (first available {}); installing a snapshot "
-                + "from the leader is not supported yet, so this replica cannot catch up", getId(),
-                firstTermIndexInLog);
-        return CompletableFuture.failedFuture(new UnsupportedOperationException(
-                "snapshot install from the leader is not supported yet"));
+        String leader = roleInfo.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8();
+        return sync.runAsync(() -> {
+            long started = System.nanoTime();
+            FetchSnapshotResponse snapshot = sync.fetchSnapshot(leader, getGroupId());
+            if (snapshot.getIndex() < firstTermIndexInLog.getIndex() - 1) {
+                throw new IllegalStateException("broker " + leader + "'s snapshot ends at index "
+                        + snapshot.getIndex() + ", before its log starts (" + firstTermIndexInLog + ")");
+            }
+            TermIndex ti = TermIndex.valueOf(snapshot.getTerm(), snapshot.getIndex());
+            byte[] bytes = snapshot.getSnapshot().toByteArray();
+            String copied = installState(leader, bytes);
+            SnapshotFiles.write(storage, ti, bytes);
+            LOG.info("{}: installed the snapshot at {} from broker {} ({}) in {} ms", getId(), ti, leader, copied,
+                    (System.nanoTime() - started) / 1_000_000);
+            return ti;
+        }).whenComplete((ti, error) -> {
+            if (error != null) {
+                LOG.warn("{}: installing a snapshot from broker {} failed; Ratis will ask again", getId(), leader,
+                        error);
+            }
+        });
     }
+
+    /**
+     * Brings what lives outside the snapshot file up to the fetched snapshot, before it is installed.
+     *
+     * @return a summary for the log
+     */
+    protected abstract String installState(String leader, byte[] snapshot) throws IOException;
 }

@@ -20,9 +20,14 @@ final class SnapshotFiles {
 
     /** Atomically writes {@code state} as the snapshot at {@code ti}; a failure is thrown, never swallowed. */
     static void write(SimpleStateMachineStorage storage, TermIndex ti, MessageLite state) throws IOException {
+        write(storage, ti, state.toByteArray());
+    }
+
+    /** As {@link #write(SimpleStateMachineStorage, TermIndex, MessageLite)}, for a serialized state. */
+    static void write(SimpleStateMachineStorage storage, TermIndex ti, byte[] state) throws IOException {
         File f = storage.getSnapshotFile(ti.getTerm(), ti.getIndex());
         try (OutputStream out = new AtomicFileOutputStream(f)) {
-            state.writeTo(out);
+            out.write(state);
         }
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(f);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(f.toPath(), md5), ti));

@@ -145,41 +145,12 @@ public final class ShardLog implements Closeable {
         }
         int from = entryKey == lastEntryKey ? lastOrdinal + 1 : 0;
         long arrival = Math.max(arrivalTimeMs, lastArrivalMs);
-        if (appender == null) {
-            appender = queue.createAppender();
-            appenderThread = Thread.currentThread();
-        } else if (appenderThread != Thread.currentThread()) {
-            // Ratis may re-create a group's apply thread (e.g. after a snapshot install); hand the appender over.
-            appender.singleThreadedCheckReset();
-            appenderThread = Thread.currentThread();
-        }
+        claimAppender();
         long first = nextPosition - from;
         for (int i = from; i < records.size(); i++) {
             EntryRecord r = records.get(i);
-            long position = nextPosition;
-            byte[] keyBytes = r.getPartitionKey().getBytes(StandardCharsets.UTF_8);
-            try (DocumentContext dc = appender.writingDocument()) {
-                try {
-                    Bytes<?> b = dc.wire().bytes();
-                    b.writeLong(position);
-                    b.writeLong(arrival);
-                    b.writeLong(entryKey);
-                    b.writeInt(i);
-                    b.writeInt(keyBytes.length);
-                    b.write(keyBytes);
-                    b.writeInt(r.getData().size());
-                    b.write(r.getData().toByteArray());
-                } catch (RuntimeException e) {
-                    dc.rollbackOnClose(); // otherwise Chronicle commits the partial excerpt
-                    throw e;
-                }
-            }
-            long index = appender.lastIndexAppended();
-            long seq = rollCycle.toSequenceNumber(index);
-            if (seq == 0 || cycleByFirstPosition.isEmpty()) {
-                cycleByFirstPosition.put(position - seq, rollCycle.toCycle(index));
-            }
-            nextPosition = position + 1;
+            writeExcerpt(nextPosition, arrival, entryKey, i, r.getPartitionKey().getBytes(StandardCharsets.UTF_8),
+                    r.getData().toByteArray());
         }
         lastEntryKey = entryKey;
         lastOrdinal = records.size() - 1;
@@ -188,6 +159,79 @@ public final class ShardLog implements Closeable {
             l.run();
         }
         return first;
+    }
+
+    /**
+     * Stores copies of another replica's records (snapshot install), keeping their positions, arrival times and
+     * entry keys. Records below {@link #nextPosition()} are skipped (already here). The first new record must be at
+     * {@link #nextPosition()}, except in an empty log, which then starts at that record's position (the source had
+     * already dropped older records by retention).
+     *
+     * @throws IllegalStateException if the records leave a gap after this log's last record
+     */
+    public synchronized void appendCopies(List<StoredRecord> records) {
+        if (closed) {
+            throw new IllegalStateException("shard log " + key + " is closed");
+        }
+        claimAppender();
+        for (StoredRecord r : records) {
+            if (r.position() < nextPosition) {
+                continue;
+            }
+            if (r.position() > nextPosition) {
+                if (!cycleByFirstPosition.isEmpty()) {
+                    throw new IllegalStateException("shard log " + key + " ends before position " + nextPosition
+                            + " but the copied records start at " + r.position());
+                }
+                nextPosition = r.position();
+            }
+            writeExcerpt(r.position(), r.arrivalTimeMs(), r.entryKey(), r.ordinal(),
+                    r.partitionKey().getBytes(StandardCharsets.UTF_8), r.data());
+            lastEntryKey = r.entryKey();
+            lastOrdinal = r.ordinal();
+            lastArrivalMs = Math.max(lastArrivalMs, r.arrivalTimeMs());
+        }
+        for (Runnable l : appendListeners) {
+            l.run();
+        }
+    }
+
+    /** Binds the appender to the calling thread (Ratis may re-create a group's apply thread; installs run on
+     * another thread). */
+    private void claimAppender() {
+        if (appender == null) {
+            appender = queue.createAppender();
+            appenderThread = Thread.currentThread();
+        } else if (appenderThread != Thread.currentThread()) {
+            appender.singleThreadedCheckReset();
+            appenderThread = Thread.currentThread();
+        }
+    }
+
+    /** Writes one excerpt at {@code position} (== nextPosition) and publishes it. */
+    private void writeExcerpt(long position, long arrival, long entryKey, int ordinal, byte[] keyBytes, byte[] data) {
+        try (DocumentContext dc = appender.writingDocument()) {
+            try {
+                Bytes<?> b = dc.wire().bytes();
+                b.writeLong(position);
+                b.writeLong(arrival);
+                b.writeLong(entryKey);
+                b.writeInt(ordinal);
+                b.writeInt(keyBytes.length);
+                b.write(keyBytes);
+                b.writeInt(data.length);
+                b.write(data);
+            } catch (RuntimeException e) {
+                dc.rollbackOnClose(); // otherwise Chronicle commits the partial excerpt
+                throw e;
+            }
+        }
+        long index = appender.lastIndexAppended();
+        long seq = rollCycle.toSequenceNumber(index);
+        if (seq == 0 || cycleByFirstPosition.isEmpty()) {
+            cycleByFirstPosition.put(position - seq, rollCycle.toCycle(index));
+        }
+        nextPosition = position + 1;
     }
 
     /**
@@ -276,13 +320,14 @@ public final class ShardLog implements Closeable {
     private static StoredRecord decode(Bytes<?> b) {
         long position = b.readLong();
         long arrival = b.readLong();
-        b.readLong();
-        b.readInt();
+        long entryKey = b.readLong();
+        int ordinal = b.readInt();
         byte[] keyBytes = new byte[b.readInt()];
         b.read(keyBytes);
         byte[] data = new byte[b.readInt()];
         b.read(data);
-        return new StoredRecord(position, arrival, new String(keyBytes, StandardCharsets.UTF_8), data);
+        return new StoredRecord(position, arrival, new String(keyBytes, StandardCharsets.UTF_8), data, entryKey,
+                ordinal);
     }
 
     /** Called (on the apply thread) after each append; used to wake push subscriptions. */
@@ -297,10 +342,7 @@ public final class ShardLog implements Closeable {
     /** Forces appended records to disk (msync); called before a snapshot claims them. */
     public synchronized void sync() {
         if (appender != null) {
-            if (appenderThread != Thread.currentThread()) {
-                appender.singleThreadedCheckReset();
-                appenderThread = Thread.currentThread();
-            }
+            claimAppender();
             appender.sync();
         }
     }

@@ -77,6 +77,16 @@ public final class ShardStorage implements AutoCloseable {
         return keys;
     }
 
+    /** Deletes a shard's log and opens an empty one in its place (a replica copy that cannot be continued). */
+    public ShardLog recreate(ShardKey key) {
+        ShardLog old = open.remove(key);
+        if (old != null) {
+            old.close();
+        }
+        deleteTree(root.resolve(key.dirName()));
+        return log(key);
+    }
+
     /** Closes and removes every shard log of a stream incarnation. */
     public void deleteStream(long streamId) {
         for (ShardKey k : shardsOnDisk()) {

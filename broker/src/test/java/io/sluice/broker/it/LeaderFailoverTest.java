@@ -1,0 +1,213 @@
+package io.sluice.broker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.grpc.StatusRuntimeException;
+import io.sluice.proto.v1.CreateStreamRequest;
+import io.sluice.proto.v1.GetRecordsRequest;
+import io.sluice.proto.v1.GetRecordsResponse;
+import io.sluice.proto.v1.GetShardIteratorRequest;
+import io.sluice.proto.v1.ListShardsRequest;
+import io.sluice.proto.v1.PutRecordsRequest;
+import io.sluice.proto.v1.PutRecordsRequestEntry;
+import io.sluice.proto.v1.PutRecordsResponse;
+import io.sluice.proto.v1.PutRecordsResultEntry;
+import io.sluice.proto.v1.Record;
+import io.sluice.proto.v1.Shard;
+import io.sluice.proto.v1.ShardIteratorType;
+import io.sluice.proto.v1.StreamsGrpc;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The leader of a replication group is stopped while several producers write 100k records: every record whose put
+ * was acknowledged is afterwards read exactly once, in each producer's order within its shard.
+ *
+ * <p>Producers do not retry (a retried put may be stored twice until producers are idempotent), so a record whose put
+ * failed during the election may or may not be stored; either way it must not be stored twice.
+ */
+class LeaderFailoverTest {
+    private static final int PRODUCERS = 4;
+    private static final int RECORDS_PER_PRODUCER = 25_000;
+    private static final int BATCH = 250;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void leaderStoppedUnderLoad_everyAcknowledgedRecordIsReadExactlyOnceInOrder() throws Exception {
+        try (MiniCluster c = new MiniCluster(dir, 3)) {
+            c.awaitReady();
+            c.stub(0).createStream(CreateStreamRequest.newBuilder().setStreamName("load").setShardCount(8).build());
+
+            RaftGroupId group0 = c.broker(0).raft().layout().dataGroups().get(0).getGroupId();
+            int victim = Integer.parseInt(c.broker(0).raft().leaderId(group0).substring(1)) - 1;
+            AtomicInteger acked = new AtomicInteger();
+            AtomicLong stoppedAtNanos = new AtomicLong();
+            AtomicLong firstAckAfterStopNanos = new AtomicLong();
+            Set<Integer> stopped = ConcurrentHashMap.newKeySet();
+            // payload -> shard id, for acknowledged records only
+            Map<String, String> acknowledged = new ConcurrentHashMap<>();
+            AtomicInteger failed = new AtomicInteger();
+
+            ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS);
+            List<Future<?>> producers = new ArrayList<>();
+            for (int p = 0; p < PRODUCERS; p++) {
+                int producer = p;
+                producers.add(pool.submit(() -> {
+                    int target = producer % c.size();
+                    for (int sent = 0; sent < RECORDS_PER_PRODUCER; sent += BATCH) {
+                        while (stopped.contains(target)) {
+                            target = (target + 1) % c.size();
+                        }
+                        PutRecordsRequest.Builder req = PutRecordsRequest.newBuilder().setStreamName("load");
+                        for (int i = sent; i < sent + BATCH; i++) {
+                            req.addRecords(PutRecordsRequestEntry.newBuilder()
+                                    .setPartitionKey("p" + producer + "-k" + (i % 64))
+                                    .setData(ByteString.copyFromUtf8(payload(producer, i))));
+                        }
+                        PutRecordsResponse resp;
+                        try {
+                            resp = c.stub(target).withDeadlineAfter(30, TimeUnit.SECONDS).putRecords(req.build());
+                        } catch (StatusRuntimeException e) {
+                            failed.addAndGet(BATCH); // the whole put is unacknowledged; move to another broker
+                            target = (target + 1) % c.size();
+                            continue;
+                        }
+                        for (int i = 0; i < BATCH; i++) {
+                            PutRecordsResultEntry e = resp.getRecords(i);
+                            if (e.getSequenceNumber().isEmpty()) {
+                                failed.incrementAndGet();
+                            } else {
+                                acknowledged.put(req.getRecords(i).getData().toStringUtf8(), e.getShardId());
+                                if (stoppedAtNanos.get() != 0) {
+                                    firstAckAfterStopNanos.compareAndSet(0, System.nanoTime());
+                                }
+                            }
+                        }
+                        acked.addAndGet(BATCH - resp.getFailedRecordCount());
+                    }
+                    return null;
+                }));
+            }
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (acked.get() < PRODUCERS * RECORDS_PER_PRODUCER / 3 && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+            stopped.add(victim);
+            stoppedAtNanos.set(System.nanoTime());
+            c.stop(victim);
+            for (Future<?> f : producers) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+            pool.shutdown();
+            System.out.printf("leader n%d of group 0 stopped after %d acks; %d records acknowledged, %d failed; "
+                            + "first ack after the stop came %d ms later%n", victim + 1,
+                    PRODUCERS * RECORDS_PER_PRODUCER / 3, acknowledged.size(), failed.get(),
+                    (firstAckAfterStopNanos.get() - stoppedAtNanos.get()) / 1_000_000);
+            assertThat(acknowledged.size() + failed.get()).isEqualTo(PRODUCERS * RECORDS_PER_PRODUCER);
+            assertThat(acknowledged.size()).as("most puts succeed despite the failover")
+                    .isGreaterThan(PRODUCERS * RECORDS_PER_PRODUCER / 2);
+
+            // The stopped broker comes back and catches up; then read everything from each shard's leader.
+            c.restart(victim);
+            c.awaitReady();
+            Map<String, List<String>> readByShard = new HashMap<>();
+            StreamsGrpc.StreamsBlockingStub any = c.stub((victim + 1) % c.size());
+            for (Shard s : any.listShards(ListShardsRequest.newBuilder().setStreamName("load").build())
+                    .getShardsList()) {
+                readByShard.put(s.getShardId(), readShard(c, s.getShardId()));
+            }
+            Set<String> seen = new HashSet<>();
+            List<String> duplicates = new ArrayList<>();
+            List<String> wrongShard = new ArrayList<>();
+            for (var e : readByShard.entrySet()) {
+                for (String payload : e.getValue()) {
+                    if (!seen.add(payload)) {
+                        duplicates.add(payload);
+                    }
+                    String ackedShard = acknowledged.get(payload);
+                    if (ackedShard != null && !ackedShard.equals(e.getKey())) {
+                        wrongShard.add(payload + " acknowledged in " + ackedShard + ", read in " + e.getKey());
+                    }
+                }
+                // Within a shard, each producer's records appear in the order it sent them.
+                Map<Integer, Integer> lastIndex = new HashMap<>();
+                for (String payload : e.getValue()) {
+                    int producer = Integer.parseInt(payload.substring(1, payload.indexOf('-')));
+                    int index = Integer.parseInt(payload.substring(payload.indexOf('-') + 1, payload.indexOf(':')));
+                    if (index <= lastIndex.getOrDefault(producer, -1)) {
+                        throw new AssertionError("producer " + producer + "'s record " + index + " follows its record "
+                                + lastIndex.get(producer) + " in " + e.getKey());
+                    }
+                    lastIndex.put(producer, index);
+                }
+            }
+            assertThat(duplicates).as("records stored twice").isEmpty();
+            assertThat(wrongShard).isEmpty();
+            List<String> lost = acknowledged.keySet().stream().filter(p -> !seen.contains(p)).sorted().toList();
+            assertThat(lost).as("acknowledged records that cannot be read").isEmpty();
+            ReplicaRecoveryTest.awaitCaughtUp(c, victim);
+            for (int i = 0; i < c.size(); i++) {
+                if (i != victim) {
+                    ReplicaRecoveryTest.assertSameShardData(c, i, victim);
+                }
+            }
+        }
+    }
+
+    private static String payload(int producer, int index) {
+        return "p" + producer + "-" + index + ":" + "x".repeat(64);
+    }
+
+    /** All records of a shard, read from whichever broker leads it (retrying while leadership settles). */
+    private static List<String> readShard(MiniCluster c, String shardId) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            for (int i = 0; i < c.size(); i++) {
+                try {
+                    return readAll(c.stub(i), shardId);
+                } catch (StatusRuntimeException e) {
+                    // NOT_LEADER or not yet ready: try the next broker
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no broker served reads of " + shardId + " within 60 s");
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    private static List<String> readAll(StreamsGrpc.StreamsBlockingStub stub, String shardId) {
+        String it = stub.getShardIterator(GetShardIteratorRequest.newBuilder().setStreamName("load")
+                .setShardId(shardId).setShardIteratorType(ShardIteratorType.TRIM_HORIZON).build()).getShardIterator();
+        List<String> out = new ArrayList<>();
+        while (true) {
+            GetRecordsResponse r = stub.getRecords(GetRecordsRequest.newBuilder().setShardIterator(it).build());
+            for (Record rec : r.getRecordsList()) {
+                out.add(rec.getData().toStringUtf8());
+            }
+            if (r.getRecordsCount() == 0) {
+                return out;
+            }
+            it = r.getNextShardIterator();
+        }
+    }
+}

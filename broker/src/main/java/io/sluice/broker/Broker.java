@@ -18,7 +18,10 @@ import io.sluice.broker.replication.MetadataStateMachine;
 import io.sluice.broker.replication.RaftLayout;
 import io.sluice.broker.replication.RatisBytes;
 import io.sluice.broker.replication.ReplicaSync;
+import io.sluice.broker.metadata.ShardKey;
+import io.sluice.broker.storage.ShardLog;
 import io.sluice.broker.storage.ShardStorage;
+import io.sluice.proto.internal.v1.StreamRecord;
 import io.sluice.common.Limits;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.internal.v1.InitClusterCommand;
@@ -74,7 +77,8 @@ public final class Broker implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.layout = new RaftLayout(config);
-        this.storage = new ShardStorage(config.dataDir().resolve("shards"));
+        this.storage = new ShardStorage(config.dataDir().resolve("shards"), ShardLog.defaultRollCycle(),
+                clock::millis);
         this.background = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "sluice-broker-" + config.nodeId());
             t.setDaemon(true);
@@ -105,6 +109,8 @@ public final class Broker implements AutoCloseable {
                     .build()
                     .start();
             b.background.execute(b::initializeCluster);
+            long every = config.get(BrokerConfig.RETENTION_CHECK_INTERVAL_MS);
+            b.background.scheduleWithFixedDelay(b::applyRetention, every, every, TimeUnit.MILLISECONDS);
             LOG.info("broker {} serving clients on {}:{}, Raft on {}", config.nodeId(), config.clientAddress().host(),
                     b.grpc.getPort(), config.raftAddress());
             return b;
@@ -143,6 +149,31 @@ public final class Broker implements AutoCloseable {
                 storage.deleteStream(id);
                 LOG.info("deleted the shard data of stream id {}", id);
             });
+        }
+    }
+
+    /**
+     * Drops, in every shard held here, the roll cycles whose records are all older than the stream's retention
+     * period. Each replica trims by itself; arrival times are the same on every replica.
+     */
+    private void applyRetention() {
+        MetadataView view = metadata();
+        long now = clock.millis();
+        for (ShardKey key : storage.shardsOnDisk()) {
+            StreamRecord stream = view.streamById(key.streamId());
+            ShardLog log = stream == null ? null : storage.existing(key);
+            if (log == null) {
+                continue;
+            }
+            try {
+                long dropped = log.trimBefore(now - stream.getRetentionPeriodHours() * 3_600_000L);
+                if (dropped > 0) {
+                    LOG.info("retention: dropped {} records of shard {} ({} h)", dropped, key,
+                            stream.getRetentionPeriodHours());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("retention: cannot trim shard {}", key, e);
+            }
         }
     }
 

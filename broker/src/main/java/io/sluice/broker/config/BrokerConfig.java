@@ -79,6 +79,9 @@ public final class BrokerConfig {
     public static final Setting<Integer> LOG_SEGMENT_MAX_BYTES = Setting.ofInt("raft.log.segment.max.bytes",
             32 << 20, 8 << 10, 1 << 30, "Size at which a Raft log segment is closed; only closed segments are "
                     + "purged after a snapshot.");
+    public static final Setting<Long> RETENTION_CHECK_INTERVAL_MS = Setting.ofLong("retention.check.interval.ms",
+            60_000, 100, 24 * 3_600_000L, "How often shard logs drop roll cycles older than their stream's "
+                    + "retention period.");
     public static final Setting<Integer> LOG_PURGE_GAP = Setting.ofInt("raft.log.purge.gap", 1024, 1, 1 << 30,
             "Purge the Raft log only when that frees at least this many entries.");
 
@@ -87,7 +90,7 @@ public final class BrokerConfig {
             PARTITION_KEY_MAX_CHARS, PUT_RECORDS_MAX_COUNT, PUT_RECORDS_MAX_BYTES, GET_RECORDS_MAX_COUNT,
             GET_RECORDS_MAX_BYTES, STREAM_MAX_SHARDS, ITERATOR_LIFETIME_MS, ELECTION_TIMEOUT_MIN_MS,
             ELECTION_TIMEOUT_MAX_MS, ENTRY_MAX_BYTES, ENTRIES_IN_FLIGHT, SNAPSHOT_THRESHOLD_ENTRIES,
-            LOG_SEGMENT_MAX_BYTES, LOG_PURGE_GAP);
+            LOG_SEGMENT_MAX_BYTES, LOG_PURGE_GAP, RETENTION_CHECK_INTERVAL_MS);
 
     private final Map<Setting<?>, Object> values;
 

@@ -3,8 +3,14 @@ package io.sluice.broker.storage;
 import io.sluice.broker.metadata.ShardKey;
 import io.sluice.proto.internal.v1.EntryRecord;
 import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +19,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -55,12 +62,14 @@ public final class ShardLog implements Closeable {
     private volatile long nextPosition;
     private volatile boolean closed;
 
-    ShardLog(ShardKey key, Path dir, RollCycle rollCycle, long minNextPosition, long minLastArrivalMs) {
+    ShardLog(ShardKey key, Path dir, RollCycle rollCycle, TimeProvider time, long minNextPosition,
+             long minLastArrivalMs) {
         this.key = key;
         this.dir = dir;
         this.rollCycle = rollCycle;
         this.queue = SingleChronicleQueueBuilder.single(dir.toFile())
                 .rollCycle(rollCycle)
+                .timeProvider(time)
                 .blockSize(MAX_BLOCK)
                 .syncMode(SyncMode.SYNC) // makes sync() a real msync(MS_SYNC); appends themselves never sync
                 .build();
@@ -69,7 +78,7 @@ public final class ShardLog implements Closeable {
         recover();
     }
 
-    static RollCycle defaultRollCycle() {
+    public static RollCycle defaultRollCycle() {
         return RollCycles.FAST_HOURLY;
     }
 
@@ -328,6 +337,43 @@ public final class ShardLog implements Closeable {
         b.read(data);
         return new StoredRecord(position, arrival, new String(keyBytes, StandardCharsets.UTF_8), data, entryKey,
                 ordinal);
+    }
+
+    /**
+     * Retention: deletes whole roll-cycle files whose records all arrived before {@code cutoffMs}, oldest first and
+     * never the newest cycle (it holds the last record, which replay after a restart relies on). Records thus live
+     * from their retention period up to one roll cycle longer.
+     *
+     * @return the number of records dropped
+     */
+    public synchronized long trimBefore(long cutoffMs) {
+        long dropped = 0;
+        while (!closed && cycleByFirstPosition.size() > 1) {
+            Map.Entry<Long, Integer> oldest = cycleByFirstPosition.firstEntry();
+            long nextCycleStart = cycleByFirstPosition.higherKey(oldest.getKey());
+            if (arrivalTimeAt(nextCycleStart - 1) >= cutoffMs) {
+                break;
+            }
+            // Readers that find the cycle gone start again from firstPosition(), so drop it from the directory first.
+            cycleByFirstPosition.remove(oldest.getKey());
+            Path file = dir.resolve(cycleFileName(oldest.getValue()));
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                cycleByFirstPosition.put(oldest.getKey(), oldest.getValue());
+                throw new UncheckedIOException("cannot delete " + file, e);
+            }
+            dropped += nextCycleStart - oldest.getKey();
+        }
+        if (dropped > 0) {
+            queue.refreshDirectoryListing();
+        }
+        return dropped;
+    }
+
+    private String cycleFileName(int cycle) {
+        return DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC)
+                .format(Instant.ofEpochMilli((long) cycle * rollCycle.lengthInMillis())) + SingleChronicleQueue.SUFFIX;
     }
 
     /** Called (on the apply thread) after each append; used to wake push subscriptions. */

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import net.openhft.chronicle.core.time.SystemTimeProvider;
+import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.RollCycle;
 
 /**
@@ -25,6 +27,7 @@ import net.openhft.chronicle.queue.RollCycle;
 public final class ShardStorage implements AutoCloseable {
     private final Path root;
     private final RollCycle rollCycle;
+    private final TimeProvider time;
     private final Map<ShardKey, ShardLog> open = new ConcurrentHashMap<>();
 
     public ShardStorage(Path root) {
@@ -32,8 +35,14 @@ public final class ShardStorage implements AutoCloseable {
     }
 
     public ShardStorage(Path root, RollCycle rollCycle) {
+        this(root, rollCycle, SystemTimeProvider.INSTANCE);
+    }
+
+    /** {@code time} decides which roll cycle (file) an append goes to: the broker's clock. */
+    public ShardStorage(Path root, RollCycle rollCycle, TimeProvider time) {
         this.root = root;
         this.rollCycle = rollCycle;
+        this.time = time;
         try {
             Files.createDirectories(root);
         } catch (IOException e) {
@@ -44,7 +53,7 @@ public final class ShardStorage implements AutoCloseable {
     /** The shard's log, opened (and created) if needed, never going below the given counters. */
     public ShardLog log(ShardKey key, long minNextPosition, long minLastArrivalMs) {
         return open.computeIfAbsent(key,
-                k -> new ShardLog(k, root.resolve(k.dirName()), rollCycle, minNextPosition, minLastArrivalMs));
+                k -> new ShardLog(k, root.resolve(k.dirName()), rollCycle, time, minNextPosition, minLastArrivalMs));
     }
 
     public ShardLog log(ShardKey key) {
@@ -85,6 +94,11 @@ public final class ShardStorage implements AutoCloseable {
         }
         deleteTree(root.resolve(key.dirName()));
         return log(key);
+    }
+
+    /** The logs open now (shards with data are opened when first written or read after a start). */
+    public Map<ShardKey, ShardLog> openLogs() {
+        return Map.copyOf(open);
     }
 
     /** Closes and removes every shard log of a stream incarnation. */

@@ -1,13 +1,17 @@
 package io.sluice.broker.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.sluice.broker.metadata.ShardKey;
 import io.sluice.proto.internal.v1.EntryRecord;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import net.openhft.chronicle.core.time.SetTimeProvider;
+import net.openhft.chronicle.queue.RollCycles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,6 +109,55 @@ class ShardLogTest {
             assertThat(dir.resolve("4-0")).doesNotExist();
             assertThat(storage.existing(new ShardKey(4, 0))).isNull();
             assertThat(storage.existing(new ShardKey(5, 0))).isNotNull();
+        }
+    }
+
+    @Test
+    void trimBefore_dropsWholeOldCyclesButNeverTheNewest_andSurvivesReopen() {
+        SetTimeProvider time = new SetTimeProvider(Instant.parse("2026-11-24T10:00:00Z"));
+        ShardKey key = new ShardKey(9, 0);
+        try (ShardStorage storage = new ShardStorage(dir, RollCycles.FAST_HOURLY, time)) {
+            ShardLog log = storage.log(key);
+            log.append(1L << 16, 1_000, records("h10-", 3, 10));
+            time.advanceMillis(3_600_000);
+            log.append(2L << 16, 2_000, records("h11-", 2, 10));
+            time.advanceMillis(3_600_000);
+            log.append(3L << 16, 3_000, records("h12-", 4, 10));
+
+            assertThat(log.trimBefore(1_000)).as("nothing older than the cutoff").isZero();
+            assertThat(log.trimBefore(1_001)).as("the 10:00 cycle only").isEqualTo(3);
+            assertThat(log.firstPosition()).isEqualTo(3);
+            assertThat(log.read(0, 100, Long.MAX_VALUE)).extracting(StoredRecord::partitionKey)
+                    .containsExactly("h11-0", "h11-1", "h12-0", "h12-1", "h12-2", "h12-3");
+            assertThat(log.trimBefore(Long.MAX_VALUE)).as("never the newest cycle").isEqualTo(2);
+            assertThat(log.firstPosition()).isEqualTo(5);
+        }
+        try (ShardStorage storage = new ShardStorage(dir, RollCycles.FAST_HOURLY, time)) {
+            ShardLog log = storage.log(key);
+            assertThat(log.firstPosition()).isEqualTo(5);
+            assertThat(log.nextPosition()).isEqualTo(9);
+            assertThat(log.append(3L << 16, 3_000, records("h12-", 4, 10))).as("replay still recognised").isEqualTo(5);
+            assertThat(log.read(0, 100, Long.MAX_VALUE)).extracting(StoredRecord::position)
+                    .containsExactly(5L, 6L, 7L, 8L);
+        }
+    }
+
+    @Test
+    void appendCopies_keepsPositionsAndStartsAnEmptyLogWhereTheSourceStarts() {
+        try (ShardStorage storage = new ShardStorage(dir)) {
+            ShardLog source = storage.log(new ShardKey(10, 0));
+            source.append(5L << 16, 1_000, records("a", 6, 10));
+            List<StoredRecord> all = source.read(0, 100, Long.MAX_VALUE);
+            ShardLog copy = storage.log(new ShardKey(10, 1));
+            copy.appendCopies(all.subList(2, 4)); // the source had dropped positions 0 and 1
+            copy.appendCopies(all.subList(3, 6)); // overlapping pages are fine
+            assertThat(copy.read(0, 100, Long.MAX_VALUE)).extracting(StoredRecord::position)
+                    .containsExactly(2L, 3L, 4L, 5L);
+            assertThat(copy.append(5L << 16, 1_000, records("a", 6, 10))).as("the copied entry is recognised")
+                    .isEqualTo(0);
+            assertThat(copy.nextPosition()).isEqualTo(6);
+            assertThatThrownBy(() -> copy.appendCopies(List.of(new StoredRecord(9, 1, "k", new byte[1], 6L << 16, 0))))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("ends before position 6");
         }
     }
 }

@@ -62,9 +62,7 @@ class LeaderFailoverTest {
             AtomicLong stoppedAtNanos = new AtomicLong();
             AtomicLong firstAckAfterStopNanos = new AtomicLong();
             Set<Integer> stopped = ConcurrentHashMap.newKeySet();
-            // payload -> shard id, for acknowledged records only
-            Map<String, String> acknowledged = new ConcurrentHashMap<>();
-            AtomicInteger failed = new AtomicInteger();
+            AckLedger ledger = new AckLedger();
 
             ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS);
             List<Future<?>> producers = new ArrayList<>();
@@ -76,32 +74,20 @@ class LeaderFailoverTest {
                         while (stopped.contains(target)) {
                             target = (target + 1) % c.size();
                         }
-                        PutRecordsRequest.Builder req = PutRecordsRequest.newBuilder().setStreamName("load");
-                        for (int i = sent; i < sent + BATCH; i++) {
-                            req.addRecords(PutRecordsRequestEntry.newBuilder()
-                                    .setPartitionKey("p" + producer + "-k" + (i % 64))
-                                    .setData(ByteString.copyFromUtf8(payload(producer, i))));
-                        }
+                        PutRecordsRequest req = AckLedger.batch("load", producer, sent, BATCH);
                         PutRecordsResponse resp;
                         try {
-                            resp = c.stub(target).withDeadlineAfter(30, TimeUnit.SECONDS).putRecords(req.build());
+                            resp = c.stub(target).withDeadlineAfter(30, TimeUnit.SECONDS).putRecords(req);
                         } catch (StatusRuntimeException e) {
-                            failed.addAndGet(BATCH); // the whole put is unacknowledged; move to another broker
+                            ledger.failedPut(req); // the whole put is unacknowledged; move to another broker
                             target = (target + 1) % c.size();
                             continue;
                         }
-                        for (int i = 0; i < BATCH; i++) {
-                            PutRecordsResultEntry e = resp.getRecords(i);
-                            if (e.getSequenceNumber().isEmpty()) {
-                                failed.incrementAndGet();
-                            } else {
-                                acknowledged.put(req.getRecords(i).getData().toStringUtf8(), e.getShardId());
-                                if (stoppedAtNanos.get() != 0) {
-                                    firstAckAfterStopNanos.compareAndSet(0, System.nanoTime());
-                                }
-                            }
+                        int ok = ledger.record(req, resp);
+                        if (ok > 0 && stoppedAtNanos.get() != 0) {
+                            firstAckAfterStopNanos.compareAndSet(0, System.nanoTime());
                         }
-                        acked.addAndGet(BATCH - resp.getFailedRecordCount());
+                        acked.addAndGet(ok);
                     }
                     return null;
                 }));
@@ -120,10 +106,10 @@ class LeaderFailoverTest {
             pool.shutdown();
             System.out.printf("leader n%d of group 0 stopped after %d acks; %d records acknowledged, %d failed; "
                             + "first ack after the stop came %d ms later%n", victim + 1,
-                    PRODUCERS * RECORDS_PER_PRODUCER / 3, acknowledged.size(), failed.get(),
+                    PRODUCERS * RECORDS_PER_PRODUCER / 3, ledger.acknowledgedCount(), ledger.failedCount(),
                     (firstAckAfterStopNanos.get() - stoppedAtNanos.get()) / 1_000_000);
-            assertThat(acknowledged.size() + failed.get()).isEqualTo(PRODUCERS * RECORDS_PER_PRODUCER);
-            assertThat(acknowledged.size()).as("most puts succeed despite the failover")
+            assertThat(ledger.acknowledgedCount() + ledger.failedCount()).isEqualTo(PRODUCERS * RECORDS_PER_PRODUCER);
+            assertThat(ledger.acknowledgedCount()).as("most puts succeed despite the failover")
                     .isGreaterThan(PRODUCERS * RECORDS_PER_PRODUCER / 2);
 
             // The stopped broker comes back and catches up; then read everything from each shard's leader.
@@ -135,35 +121,7 @@ class LeaderFailoverTest {
                     .getShardsList()) {
                 readByShard.put(s.getShardId(), readShard(c, s.getShardId()));
             }
-            Set<String> seen = new HashSet<>();
-            List<String> duplicates = new ArrayList<>();
-            List<String> wrongShard = new ArrayList<>();
-            for (var e : readByShard.entrySet()) {
-                for (String payload : e.getValue()) {
-                    if (!seen.add(payload)) {
-                        duplicates.add(payload);
-                    }
-                    String ackedShard = acknowledged.get(payload);
-                    if (ackedShard != null && !ackedShard.equals(e.getKey())) {
-                        wrongShard.add(payload + " acknowledged in " + ackedShard + ", read in " + e.getKey());
-                    }
-                }
-                // Within a shard, each producer's records appear in the order it sent them.
-                Map<Integer, Integer> lastIndex = new HashMap<>();
-                for (String payload : e.getValue()) {
-                    int producer = Integer.parseInt(payload.substring(1, payload.indexOf('-')));
-                    int index = Integer.parseInt(payload.substring(payload.indexOf('-') + 1, payload.indexOf(':')));
-                    if (index <= lastIndex.getOrDefault(producer, -1)) {
-                        throw new AssertionError("producer " + producer + "'s record " + index + " follows its record "
-                                + lastIndex.get(producer) + " in " + e.getKey());
-                    }
-                    lastIndex.put(producer, index);
-                }
-            }
-            assertThat(duplicates).as("records stored twice").isEmpty();
-            assertThat(wrongShard).isEmpty();
-            List<String> lost = acknowledged.keySet().stream().filter(p -> !seen.contains(p)).sorted().toList();
-            assertThat(lost).as("acknowledged records that cannot be read").isEmpty();
+            ledger.verify(readByShard);
             ReplicaRecoveryTest.awaitCaughtUp(c, victim);
             for (int i = 0; i < c.size(); i++) {
                 if (i != victim) {
@@ -173,17 +131,13 @@ class LeaderFailoverTest {
         }
     }
 
-    private static String payload(int producer, int index) {
-        return "p" + producer + "-" + index + ":" + "x".repeat(64);
-    }
-
     /** All records of a shard, read from whichever broker leads it (retrying while leadership settles). */
     private static List<String> readShard(MiniCluster c, String shardId) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             for (int i = 0; i < c.size(); i++) {
                 try {
-                    return readAll(c.stub(i), shardId);
+                    return AckLedger.readAll(c.stub(i), "load", shardId);
                 } catch (StatusRuntimeException e) {
                     // NOT_LEADER or not yet ready: try the next broker
                 }
@@ -192,22 +146,6 @@ class LeaderFailoverTest {
                 throw new AssertionError("no broker served reads of " + shardId + " within 60 s");
             }
             TimeUnit.MILLISECONDS.sleep(100);
-        }
-    }
-
-    private static List<String> readAll(StreamsGrpc.StreamsBlockingStub stub, String shardId) {
-        String it = stub.getShardIterator(GetShardIteratorRequest.newBuilder().setStreamName("load")
-                .setShardId(shardId).setShardIteratorType(ShardIteratorType.TRIM_HORIZON).build()).getShardIterator();
-        List<String> out = new ArrayList<>();
-        while (true) {
-            GetRecordsResponse r = stub.getRecords(GetRecordsRequest.newBuilder().setShardIterator(it).build());
-            for (Record rec : r.getRecordsList()) {
-                out.add(rec.getData().toStringUtf8());
-            }
-            if (r.getRecordsCount() == 0) {
-                return out;
-            }
-            it = r.getNextShardIterator();
         }
     }
 }

@@ -40,7 +40,7 @@ public class SluiceException extends RuntimeException {
     /** Whether calls failing with this code may succeed when retried. */
     public static boolean isRetriable(ErrorCode code) {
         return switch (code) {
-            case NOT_LEADER, THROTTLED, UNAVAILABLE -> true;
+            case NOT_LEADER, THROTTLED, UNAVAILABLE, OUT_OF_ORDER_SEQUENCE -> true;
             default -> false;
         };
     }

@@ -66,6 +66,9 @@ public final class WritePath {
             }
         }
         limits.checkPutRecordsBytes(total);
+        if (request.getProducerId() != 0 && !sequenceProducerBatches(request, byShard, results)) {
+            return CompletableFuture.completedFuture(response(results));
+        }
 
         Map<Integer, List<Integer>> shardsByGroup = new LinkedHashMap<>();
         for (int shardIndex : byShard.keySet()) {
@@ -94,15 +97,55 @@ public final class WritePath {
                 ShardOutcome o = outcomes.get(r.shardIndex()).join();
                 results[r.entryIndex()] = o.toEntry(stream.getStreamId(), r.shardIndex(), r.ordinal());
             }
-            PutRecordsResponse.Builder response = PutRecordsResponse.newBuilder();
-            for (PutRecordsResultEntry e : results) {
-                if (e.getErrorCode() != ErrorCode.ERROR_CODE_UNSPECIFIED) {
-                    failed++;
-                }
-                response.addRecords(e);
-            }
-            return response.setFailedRecordCount(failed).build();
+            return response(results);
         });
+    }
+
+    private static PutRecordsResponse response(PutRecordsResultEntry[] results) {
+        int failed = 0;
+        PutRecordsResponse.Builder response = PutRecordsResponse.newBuilder();
+        for (PutRecordsResultEntry e : results) {
+            if (e.getErrorCode() != ErrorCode.ERROR_CODE_UNSPECIFIED) {
+                failed++;
+            }
+            response.addRecords(e);
+        }
+        return response.setFailedRecordCount(failed).build();
+    }
+
+    /**
+     * Idempotent puts: stamps each shard's batch with the producer id and its sequence. A batch must hold exactly the
+     * records the producer counted, so if any record was invalid, or a shard has no sequence, nothing is stored:
+     * every other entry fails too (not retriable as is) and false is returned.
+     */
+    private static boolean sequenceProducerBatches(PutRecordsRequest request, Map<Integer, ShardAppend.Builder> byShard,
+                                                   PutRecordsResultEntry[] results) {
+        String problem = null;
+        for (PutRecordsResultEntry r : results) {
+            if (r != null) {
+                problem = "another record of this idempotent request is invalid; nothing was stored";
+                break;
+            }
+        }
+        for (Map.Entry<Integer, ShardAppend.Builder> e : byShard.entrySet()) {
+            String shardId = ShardId.format(e.getKey());
+            Long sequence = request.getProducerSequencesMap().get(shardId);
+            if (sequence == null || sequence < 0) {
+                String field = "producer_sequences[" + shardId + "]";
+                throw SluiceException.invalidArgument(field, "the producer's sequence (>= 0) of its first record of "
+                        + "this request in " + shardId, sequence == null ? "no entry" : sequence.toString());
+            }
+            e.getValue().setProducerId(request.getProducerId()).setProducerSequence(sequence);
+        }
+        if (problem == null) {
+            return true;
+        }
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] == null) {
+                results[i] = failure(ErrorCode.INVALID_ARGUMENT, problem);
+            }
+        }
+        return false;
     }
 
     private record ShardOutcome(ShardAppendResult result, Throwable error) {
@@ -115,6 +158,7 @@ public final class WritePath {
             if (!result.getErrorCode().isEmpty()) {
                 return failure(ErrorCode.valueOf(result.getErrorCode()), result.getErrorMessage());
             }
+            // A duplicate of an idempotent batch stored before carries the original first position.
             return PutRecordsResultEntry.newBuilder()
                     .setShardId(ShardId.format(shardIndex))
                     .setSequenceNumber(new SequenceNumber(streamId, result.getFirstPosition() + ordinal).toString())

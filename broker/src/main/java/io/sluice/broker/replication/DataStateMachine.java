@@ -12,7 +12,7 @@ import io.sluice.proto.internal.v1.ShardAppendResult;
 import io.sluice.proto.internal.v1.ShardCounter;
 import io.sluice.proto.v1.ErrorCode;
 import java.io.IOException;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -21,6 +21,8 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A data group's state machine: applies {@link DataEntry}s (many shards' batches per entry) by giving each record the
@@ -38,10 +40,25 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
  * <p>Threads: apply and snapshot run on Ratis's StateMachineUpdater thread of this group.
  */
 public final class DataStateMachine extends SluiceStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(DataStateMachine.class);
     private final int groupIndex;
     private final ShardStorage shards;
     private final Supplier<MetadataView> metadata;
-    private final Set<ShardKey> myShards = ConcurrentHashMap.newKeySet();
+    /** Per shard: the position the next append starts at (also during replay) and idempotent producers. */
+    private final Map<ShardKey, ShardApplyState> applyState = new ConcurrentHashMap<>();
+
+    private static final class ShardApplyState {
+        long nextPosition;
+        final ProducerTable producers;
+
+        ShardApplyState(long nextPosition, ProducerTable producers) {
+            this.nextPosition = nextPosition;
+            this.producers = producers;
+        }
+    }
+
+    /** Idempotent producers remembered per shard. */
+    static final int MAX_PRODUCERS_PER_SHARD = 1000;
 
     public DataStateMachine(int groupIndex, ShardStorage shards, Supplier<MetadataView> metadata, ReplicaSync sync) {
         super(sync);
@@ -61,13 +78,15 @@ public final class DataStateMachine extends SluiceStateMachine {
             return;
         }
         DataSnapshot s = DataSnapshot.parseFrom(bytes);
+        applyState.clear();
         for (ShardCounter c : s.getShardsList()) {
             ShardKey key = new ShardKey(c.getStreamId(), c.getShardIndex());
             if (metadata.get().isDeleted(key.streamId())) {
                 continue;
             }
             shards.log(key, c.getNextPosition(), c.getLastArrivalTimeMs());
-            myShards.add(key);
+            applyState.put(key, new ShardApplyState(c.getNextPosition(),
+                    ProducerTable.restore(MAX_PRODUCERS_PER_SHARD, c.getProducersList())));
         }
         setLastAppliedTermIndex(snapshot.getTermIndex());
     }
@@ -87,7 +106,6 @@ public final class DataStateMachine extends SluiceStateMachine {
             if (n >= 0) {
                 records += n;
                 copiedShards++;
-                myShards.add(key);
             }
         }
         return records + " records copied into " + copiedShards + " of " + s.getShardsCount() + " shards";
@@ -108,9 +126,37 @@ public final class DataStateMachine extends SluiceStateMachine {
                 continue;
             }
             ShardKey key = new ShardKey(append.getStreamId(), append.getShardIndex());
+            ShardApplyState state = applyState.computeIfAbsent(key,
+                    absent -> new ShardApplyState(0, new ProducerTable(MAX_PRODUCERS_PER_SHARD)));
+            int count = append.getRecordsCount();
+            long producer = append.getProducerId();
+            if (producer != 0) {
+                ProducerTable.Decision d = state.producers.check(producer, append.getProducerSequence(), count,
+                        key.shardId());
+                if (d instanceof ProducerTable.Duplicate dup) {
+                    result.addResults(ShardAppendResult.newBuilder().setFirstPosition(dup.firstPosition())
+                            .setDuplicate(true));
+                    continue;
+                }
+                if (d instanceof ProducerTable.Refuse refuse) {
+                    result.addResults(ShardAppendResult.newBuilder().setErrorCode(refuse.errorCode())
+                            .setErrorMessage(refuse.message()));
+                    continue;
+                }
+            }
             ShardLog log = shards.log(key);
-            myShards.add(key);
-            long first = log.append((entry.getIndex() << 16) | k, data.getLeaderTimeMs(), append.getRecordsList());
+            long first = state.nextPosition;
+            long stored = log.append((entry.getIndex() << 16) | k, data.getLeaderTimeMs(), append.getRecordsList());
+            if (stored >= 0 && stored != first) {
+                LOG.error("{}: shard {} stored an append at position {} but replay expected {}; using the log's",
+                        getId(), key, stored, first);
+                first = stored;
+            }
+            state.nextPosition = first + count;
+            if (producer != 0) {
+                state.producers.recordAppend(producer, append.getProducerSequence(), count, first,
+                        data.getLeaderTimeMs());
+            }
             result.addResults(ShardAppendResult.newBuilder()
                     .setFirstPosition(first)
                     .setArrivalTimeMs(log.lastArrivalMs()));
@@ -121,21 +167,23 @@ public final class DataStateMachine extends SluiceStateMachine {
 
     /** Forgets shards of a deleted stream (their files are removed by {@link ShardStorage#deleteStream}). */
     public void forgetStream(long streamId) {
-        myShards.removeIf(k -> k.streamId() == streamId);
+        applyState.keySet().removeIf(k -> k.streamId() == streamId);
     }
 
     @Override
     public synchronized long takeSnapshot() throws IOException {
         TermIndex ti = getLastAppliedTermIndex();
         DataSnapshot.Builder s = DataSnapshot.newBuilder().setTerm(ti.getTerm()).setIndex(ti.getIndex());
-        for (ShardKey key : myShards) {
+        for (Map.Entry<ShardKey, ShardApplyState> e : applyState.entrySet()) {
+            ShardKey key = e.getKey();
             ShardLog log = shards.existing(key);
             if (log == null) {
                 continue;
             }
             log.sync();
             s.addShards(ShardCounter.newBuilder().setStreamId(key.streamId()).setShardIndex(key.shardIndex())
-                    .setNextPosition(log.nextPosition()).setLastArrivalTimeMs(log.lastArrivalMs()));
+                    .setNextPosition(log.nextPosition()).setLastArrivalTimeMs(log.lastArrivalMs())
+                    .addAllProducers(e.getValue().producers.snapshot()));
         }
         SnapshotFiles.write(storage, ti, s.build());
         return ti.getIndex();

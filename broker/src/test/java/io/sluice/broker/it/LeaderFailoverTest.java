@@ -119,7 +119,7 @@ class LeaderFailoverTest {
             StreamsGrpc.StreamsBlockingStub any = c.stub((victim + 1) % c.size());
             for (Shard s : any.listShards(ListShardsRequest.newBuilder().setStreamName("load").build())
                     .getShardsList()) {
-                readByShard.put(s.getShardId(), readShard(c, s.getShardId()));
+                readByShard.put(s.getShardId(), c.readShard("load", s.getShardId()));
             }
             ledger.verify(readByShard);
             ReplicaRecoveryTest.awaitCaughtUp(c, victim);
@@ -128,24 +128,6 @@ class LeaderFailoverTest {
                     ReplicaRecoveryTest.assertSameShardData(c, i, victim);
                 }
             }
-        }
-    }
-
-    /** All records of a shard, read from whichever broker leads it (retrying while leadership settles). */
-    private static List<String> readShard(MiniCluster c, String shardId) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            for (int i = 0; i < c.size(); i++) {
-                try {
-                    return AckLedger.readAll(c.stub(i), "load", shardId);
-                } catch (StatusRuntimeException e) {
-                    // NOT_LEADER or not yet ready: try the next broker
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no broker served reads of " + shardId + " within 60 s");
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
         }
     }
 }

@@ -127,6 +127,30 @@ final class MiniCluster implements AutoCloseable {
         return ch;
     }
 
+    /**
+     * Every record of a shard (payloads as UTF-8), from TRIM_HORIZON, read from whichever running broker leads it,
+     * retrying while leadership settles.
+     */
+    List<String> readShard(String stream, String shardId) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            for (int i = 0; i < size(); i++) {
+                if (!running(i)) {
+                    continue;
+                }
+                try {
+                    return AckLedger.readAll(stub(i), stream, shardId);
+                } catch (io.grpc.StatusRuntimeException e) {
+                    // NOT_LEADER, or not ready yet: try the next broker
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no broker served reads of " + shardId + " within 60 s");
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
     String address(int i) {
         return "127.0.0.1:" + configs.get(i).clientAddress().port();
     }

@@ -10,8 +10,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,11 @@ final class MiniCluster implements AutoCloseable {
 
     /** {@code clock} is what the brokers use for arrival times and iterator expiry (Raft keeps real time). */
     MiniCluster(Path root, int size, Clock clock) throws IOException {
+        this(root, size, clock, Map.of());
+    }
+
+    /** As above, with {@code overrides} (config key to value, e.g. a smaller limit) applied to every broker. */
+    MiniCluster(Path root, int size, Clock clock, Map<String, String> overrides) throws IOException {
         this.clock = clock;
         this.root = root;
         StringBuilder peers = new StringBuilder();
@@ -47,7 +53,8 @@ final class MiniCluster implements AutoCloseable {
                     .append("@127.0.0.1:").append(raftPorts[i]);
         }
         for (int i = 0; i < size; i++) {
-            configs.add(BrokerConfig.of(Map.of(
+            Map<String, String> values = new HashMap<>(overrides);
+            values.putAll(Map.of(
                     "node.id", "n" + (i + 1),
                     "data.dir", root.resolve("n" + (i + 1)).toString(),
                     "client.address", "127.0.0.1:" + clientPorts[i],
@@ -55,7 +62,8 @@ final class MiniCluster implements AutoCloseable {
                     "peers", size == 1 ? "" : peers.toString(),
                     "groups.per.broker", "2",
                     "raft.election.timeout.min.ms", "500",
-                    "raft.election.timeout.max.ms", "1000")));
+                    "raft.election.timeout.max.ms", "1000"));
+            configs.add(BrokerConfig.of(values));
         }
         brokers = new Broker[size];
         for (int i = 0; i < size; i++) {
@@ -112,6 +120,14 @@ final class MiniCluster implements AutoCloseable {
                 .usePlaintext().maxInboundMessageSize(64 << 20).build();
         channels.add(ch);
         return StreamsGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    /** An async stub without a deadline, for streaming calls (SubscribeToShard). */
+    StreamsGrpc.StreamsStub asyncStub(int i) {
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", configs.get(i).clientAddress().port())
+                .usePlaintext().maxInboundMessageSize(64 << 20).build();
+        channels.add(ch);
+        return StreamsGrpc.newStub(ch);
     }
 
     String address(int i) {

@@ -120,17 +120,22 @@ public final class ReadPath {
         for (StoredRecord r : records) {
             response.addRecords(toProto(stream.getStreamId(), r));
         }
-        response.setMillisBehindLatest(millisBehind(s.log(), next));
+        response.setMillisBehindLatest(millisBehind(s.log(), records, next));
         response.setNextShardIterator(iterator(s, next));
         return response.build();
     }
 
-    /** Arrival time of the newest record minus that of the next record to read (0 when caught up). */
-    static long millisBehind(ShardLog log, long nextPosition) {
+    /**
+     * MillisBehindLatest as streams.proto defines it: the arrival time of the shard's newest record minus that of the
+     * last record {@code returned}, or of the record at {@code nextPosition} when none was returned; 0 when caught up.
+     */
+    static long millisBehind(ShardLog log, List<StoredRecord> returned, long nextPosition) {
         if (nextPosition >= log.nextPosition()) {
             return 0;
         }
-        return Math.max(0, log.lastArrivalMs() - log.arrivalTimeAt(nextPosition));
+        long from = returned.isEmpty() ? log.arrivalTimeAt(nextPosition)
+                : returned.get(returned.size() - 1).arrivalTimeMs();
+        return Math.max(0, log.lastArrivalMs() - from);
     }
 
     static Record toProto(long streamId, StoredRecord r) {

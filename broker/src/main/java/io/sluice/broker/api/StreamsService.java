@@ -25,9 +25,7 @@ import io.sluice.proto.v1.ListStreamsResponse;
 import io.sluice.proto.v1.PutRecordRequest;
 import io.sluice.proto.v1.PutRecordResponse;
 import io.sluice.proto.v1.PutRecordsRequest;
-import io.sluice.proto.v1.PutRecordsRequestEntry;
 import io.sluice.proto.v1.PutRecordsResponse;
-import io.sluice.proto.v1.PutRecordsResultEntry;
 import io.sluice.proto.v1.StreamsGrpc;
 import io.sluice.proto.v1.SubscribeToShardEvent;
 import io.sluice.proto.v1.SubscribeToShardRequest;
@@ -87,19 +85,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase {
 
     @Override
     public void putRecord(PutRecordRequest request, StreamObserver<PutRecordResponse> out) {
-        PutRecordsRequest batch = PutRecordsRequest.newBuilder().setStreamName(request.getStreamName())
-                .addRecords(PutRecordsRequestEntry.newBuilder().setData(request.getData())
-                        .setPartitionKey(request.getPartitionKey())
-                        .setExplicitHashKey(request.getExplicitHashKey()))
-                .build();
-        async(out, () -> writes.putRecords(batch).thenApply(r -> {
-            PutRecordsResultEntry e = r.getRecords(0);
-            if (e.getErrorCode() != ErrorCode.ERROR_CODE_UNSPECIFIED) {
-                throw new CompletionException(SluiceException.of(e.getErrorCode(), e.getErrorMessage()));
-            }
-            return PutRecordResponse.newBuilder().setShardId(e.getShardId())
-                    .setSequenceNumber(e.getSequenceNumber()).build();
-        }));
+        async(out, () -> writes.putRecord(request));
     }
 
     @Override

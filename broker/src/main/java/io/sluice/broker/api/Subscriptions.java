@@ -76,7 +76,7 @@ public final class Subscriptions {
                     long now = System.currentTimeMillis();
                     if (records.isEmpty()) {
                         if (now - lastSentMs >= HEARTBEAT_MS) {
-                            send(SubscribeToShardEvent.newBuilder().setHeartbeat(true), now);
+                            send(SubscribeToShardEvent.newBuilder().setHeartbeat(true), List.of(), now);
                         }
                         break;
                     }
@@ -85,7 +85,7 @@ public final class Subscriptions {
                         event.addRecords(ReadPath.toProto(shard.stream().getStreamId(), r));
                     }
                     position = records.get(records.size() - 1).position() + 1;
-                    send(event, now);
+                    send(event, records, now);
                 }
             } catch (RuntimeException e) {
                 fail(e);
@@ -97,12 +97,12 @@ public final class Subscriptions {
             }
         }
 
-        private void send(SubscribeToShardEvent.Builder event, long now) {
+        private void send(SubscribeToShardEvent.Builder event, List<StoredRecord> records, long now) {
             if (position > 0) {
                 event.setContinuationSequenceNumber(
                         new SequenceNumber(shard.stream().getStreamId(), position - 1).toString());
             }
-            event.setMillisBehindLatest(ReadPath.millisBehind(shard.log(), position));
+            event.setMillisBehindLatest(ReadPath.millisBehind(shard.log(), records, position));
             out.onNext(event.build());
             lastSentMs = now;
         }

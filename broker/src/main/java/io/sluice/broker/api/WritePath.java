@@ -13,6 +13,8 @@ import io.sluice.proto.internal.v1.ShardAppendResult;
 import io.sluice.proto.internal.v1.ShardRecord;
 import io.sluice.proto.internal.v1.StreamRecord;
 import io.sluice.proto.v1.ErrorCode;
+import io.sluice.proto.v1.PutRecordRequest;
+import io.sluice.proto.v1.PutRecordResponse;
 import io.sluice.proto.v1.PutRecordsRequest;
 import io.sluice.proto.v1.PutRecordsRequestEntry;
 import io.sluice.proto.v1.PutRecordsResponse;
@@ -22,9 +24,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
- * PutRecords: validate every entry before anything is logged, route each to its shard by hash key, build one
+ * PutRecord(s): validate every entry before anything is logged, route each to its shard by hash key, build one
  * {@link ShardAppend} per shard (records in request order), hand each group's appends to its group committer, and
  * map the per-shard results back to request order.
  */
@@ -36,6 +39,31 @@ public final class WritePath {
     }
 
     private record Routed(int entryIndex, int shardIndex, int ordinal) {
+    }
+
+    /**
+     * PutRecord: a one-entry PutRecords whose problems fail the call. The record is checked here first so that an
+     * INVALID_ARGUMENT names PutRecordRequest's own fields ("data", not "records[0].data") in its ErrorDetail.
+     */
+    public CompletableFuture<PutRecordResponse> putRecord(PutRecordRequest request) {
+        Limits.checkStreamName(request.getStreamName(), "stream_name");
+        broker.limits().checkRecord(request.getPartitionKey(), request.getData().size(), "");
+        if (!request.getExplicitHashKey().isEmpty()) {
+            HashKey.parseExplicit(request.getExplicitHashKey(), "explicit_hash_key");
+        }
+        PutRecordsRequest batch = PutRecordsRequest.newBuilder().setStreamName(request.getStreamName())
+                .addRecords(PutRecordsRequestEntry.newBuilder().setData(request.getData())
+                        .setPartitionKey(request.getPartitionKey())
+                        .setExplicitHashKey(request.getExplicitHashKey()))
+                .build();
+        return putRecords(batch).thenApply(r -> {
+            PutRecordsResultEntry e = r.getRecords(0);
+            if (e.getErrorCode() != ErrorCode.ERROR_CODE_UNSPECIFIED) {
+                throw new CompletionException(SluiceException.of(e.getErrorCode(), e.getErrorMessage()));
+            }
+            return PutRecordResponse.newBuilder().setShardId(e.getShardId())
+                    .setSequenceNumber(e.getSequenceNumber()).build();
+        });
     }
 
     public CompletableFuture<PutRecordsResponse> putRecords(PutRecordsRequest request) {

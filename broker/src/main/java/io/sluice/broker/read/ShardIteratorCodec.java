@@ -56,7 +56,8 @@ public final class ShardIteratorCodec {
      */
     public ShardIteratorPayload decode(String token) {
         if (token == null || token.isEmpty()) {
-            throw SluiceException.of(ErrorCode.INVALID_ARGUMENT, "shard_iterator: must be set");
+            throw SluiceException.invalidArgument("shard_iterator", "an iterator from GetShardIterator or GetRecords",
+                    "an empty string");
         }
         int dot = token.indexOf('.');
         if (token.length() > MAX_TOKEN_CHARS || dot <= 0 || dot != token.lastIndexOf('.')) {

@@ -10,7 +10,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -149,6 +148,14 @@ final class MiniCluster implements AutoCloseable {
             }
             TimeUnit.MILLISECONDS.sleep(100);
         }
+    }
+
+    /** An async stub without a deadline, for streaming calls (SubscribeToShard). */
+    StreamsGrpc.StreamsStub asyncStub(int i) {
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", configs.get(i).clientAddress().port())
+                .usePlaintext().maxInboundMessageSize(64 << 20).build();
+        channels.add(ch);
+        return StreamsGrpc.newStub(ch);
     }
 
     String address(int i) {

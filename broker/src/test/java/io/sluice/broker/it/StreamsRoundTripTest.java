@@ -1,12 +1,12 @@
 package io.sluice.broker.it;
 
+import static io.sluice.broker.it.StreamsTestSupport.leaderStub;
+import static io.sluice.broker.it.StreamsTestSupport.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.grpc.StatusRuntimeException;
 import io.sluice.common.GrpcErrors;
-import io.sluice.common.SluiceException;
 import io.sluice.proto.v1.CreateStreamRequest;
 import io.sluice.proto.v1.DeleteStreamRequest;
 import io.sluice.proto.v1.DescribeStreamRequest;
@@ -38,37 +38,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class StreamsRoundTripTest {
     @TempDir
     Path dir;
-
-    /** A stub on the broker that leads the shard's group (following NOT_LEADER's address). */
-    private static StreamsGrpc.StreamsBlockingStub leaderStub(MiniCluster c, String stream, String shardId) {
-        for (int i = 0; i < c.size(); i++) {
-            StreamsGrpc.StreamsBlockingStub stub = c.stub(i);
-            try {
-                stub.getShardIterator(GetShardIteratorRequest.newBuilder().setStreamName(stream).setShardId(shardId)
-                        .setShardIteratorType(ShardIteratorType.LATEST).build());
-                return stub;
-            } catch (StatusRuntimeException e) {
-                SluiceException se = GrpcErrors.fromThrowable(e);
-                assertThat(se.code()).isEqualTo(ErrorCode.NOT_LEADER);
-            }
-        }
-        throw new AssertionError("no broker leads " + shardId);
-    }
-
-    private static List<Record> readAll(StreamsGrpc.StreamsBlockingStub stub, String stream, String shardId, int limit) {
-        String it = stub.getShardIterator(GetShardIteratorRequest.newBuilder().setStreamName(stream)
-                .setShardId(shardId).setShardIteratorType(ShardIteratorType.TRIM_HORIZON).build()).getShardIterator();
-        List<Record> out = new ArrayList<>();
-        while (true) {
-            GetRecordsResponse r = stub.getRecords(GetRecordsRequest.newBuilder().setShardIterator(it)
-                    .setLimit(limit).build());
-            if (r.getRecordsCount() == 0) {
-                return out;
-            }
-            out.addAll(r.getRecordsList());
-            it = r.getNextShardIterator();
-        }
-    }
 
     @ParameterizedTest(name = "{0} broker(s)")
     @ValueSource(ints = {1, 3})

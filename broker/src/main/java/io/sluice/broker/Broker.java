@@ -3,6 +3,7 @@ package io.sluice.broker;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.sluice.broker.api.ClusterService;
+import io.sluice.broker.api.LeasesService;
 import io.sluice.broker.api.ReadPath;
 import io.sluice.broker.api.ReplicaSyncService;
 import io.sluice.broker.api.StreamsService;
@@ -106,6 +107,7 @@ public final class Broker implements AutoCloseable {
                     .addService(new StreamsService(b, subscriptions, reads))
                     .addService(new ClusterService(b))
                     .addService(new ReplicaSyncService(b))
+                    .addService(new LeasesService(b))
                     .build()
                     .start();
             b.background.execute(b::initializeCluster);
@@ -211,7 +213,7 @@ public final class Broker implements AutoCloseable {
     }
 
     private CompletableFuture<MetadataResult> waitForLocalApply(MetadataResult result) {
-        long target = result.hasStream() ? result.getStream().getStreamId() : 0;
+        long target = Math.max(result.getIndex(), result.hasStream() ? result.getStream().getStreamId() : 0);
         CompletableFuture<MetadataResult> done = new CompletableFuture<>();
         long deadline = clock.millis() + 10_000;
         Runnable check = new Runnable() {

@@ -124,7 +124,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase {
         out.onCompleted();
     }
 
-    private static <T> void async(StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
+    static <T> void async(StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
         CompletableFuture<T> f;
         try {
             f = call.get();

@@ -42,9 +42,10 @@ public final class MetadataCommands {
                 }
                 yield MetadataResult.getDefaultInstance();
             }
+            case LEASE -> Leases.apply(next, command.getLeaderTimeMs(), command.getLease());
             case COMMAND_NOT_SET -> throw new IllegalStateException("metadata entry " + index + " has no command");
         };
-        return new Outcome(next.build(), result);
+        return new Outcome(next.build(), result.toBuilder().setIndex(index).build());
     }
 
     private MetadataResult create(MetadataState.Builder s, long index, long nowMs, CreateStreamCommand c) {
@@ -97,13 +98,18 @@ public final class MetadataCommands {
             if (existing.getStreamName().equals(c.getStreamName())) {
                 s.removeStreams(i);
                 s.addDeletedStreamIds(existing.getStreamId());
+                for (int k = s.getConsumersCount() - 1; k >= 0; k--) {
+                    if (s.getConsumers(k).getStreamId() == existing.getStreamId()) {
+                        s.removeConsumers(k); // its applications' leases and checkpoints go with it
+                    }
+                }
                 return MetadataResult.newBuilder().setStream(existing).build();
             }
         }
         return error(ErrorCode.RESOURCE_NOT_FOUND, "stream " + c.getStreamName() + " not found");
     }
 
-    private static MetadataResult error(ErrorCode code, String message) {
+    static MetadataResult error(ErrorCode code, String message) {
         return MetadataResult.newBuilder().setErrorCode(code.name()).setErrorMessage(message).build();
     }
 }

@@ -234,6 +234,20 @@ public final class Broker implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Blocks (up to 2 s) until this broker has applied every metadata change committed before the call (a Raft
+     * ReadIndex round to the metadata leader). Used before answering that a stream does not exist.
+     */
+    public void awaitMetadataReadBarrier() {
+        try {
+            raft.readBarrier(layout.metadataGroup().getGroupId()).get(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.debug("metadata read barrier failed; answering from the local copy", e);
+        }
+    }
+
     /** Fails with NOT_LEADER naming the leader unless this broker leads data group {@code groupIndex}. */
     public void checkLeader(int groupIndex) {
         RaftGroupId id = layout.dataGroups().get(groupIndex).getGroupId();

@@ -68,7 +68,7 @@ public final class ControlPlane {
     public DescribeStreamResponse describeStream(DescribeStreamRequest r) {
         Limits.checkStreamName(r.getStreamName(), "stream_name");
         int limit = pageSize(r.getLimit(), 100, "limit");
-        StreamRecord s = ShardLookup.stream(broker.metadata(), r.getStreamName());
+        StreamRecord s = ShardLookup.stream(broker, r.getStreamName());
         int from = r.getExclusiveStartShardId().isEmpty() ? 0
                 : ShardId.parse(r.getExclusiveStartShardId(), "exclusive_start_shard_id") + 1;
         StreamDescription.Builder d = StreamDescription.newBuilder()
@@ -88,7 +88,7 @@ public final class ControlPlane {
     public DescribeStreamSummaryResponse describeStreamSummary(String name) {
         Limits.checkStreamName(name, "stream_name");
         return DescribeStreamSummaryResponse.newBuilder()
-                .setStreamDescriptionSummary(summary(ShardLookup.stream(broker.metadata(), name))).build();
+                .setStreamDescriptionSummary(summary(ShardLookup.stream(broker, name))).build();
     }
 
     static StreamDescriptionSummary summary(StreamRecord s) {
@@ -138,7 +138,7 @@ public final class ControlPlane {
             after = token[1];
         }
         Limits.checkStreamName(name, "stream_name");
-        StreamRecord s = ShardLookup.stream(broker.metadata(), name);
+        StreamRecord s = ShardLookup.stream(broker, name);
         int from = after.isEmpty() ? 0 : ShardId.parse(after, "exclusive_start_shard_id") + 1;
         ListShardsResponse.Builder out = ListShardsResponse.newBuilder();
         int i = from;

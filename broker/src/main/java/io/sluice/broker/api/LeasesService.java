@@ -53,8 +53,8 @@ public final class LeasesService extends LeasesGrpc.LeasesImplBase {
     public void listLeases(ListLeasesRequest r, StreamObserver<ListLeasesResponse> out) {
         StreamsService.sync(out, () -> {
             checkId(r.getApplication(), "application");
+            StreamRecord stream = ShardLookup.stream(broker, r.getStreamName());
             MetadataView view = broker.metadata();
-            StreamRecord stream = ShardLookup.stream(view, r.getStreamName());
             Map<Integer, LeaseRecord> known = new HashMap<>();
             for (ConsumerLeases c : view.state().getConsumersList()) {
                 if (c.getApplication().equals(r.getApplication()) && c.getStreamId() == stream.getStreamId()) {
@@ -146,7 +146,7 @@ public final class LeasesService extends LeasesGrpc.LeasesImplBase {
     private StreamRecord stream(String application, String streamName, String worker) {
         checkId(application, "application");
         checkId(worker, "worker_id");
-        return ShardLookup.stream(broker.metadata(), streamName);
+        return ShardLookup.stream(broker, streamName);
     }
 
     private static void checkId(String value, String field) {

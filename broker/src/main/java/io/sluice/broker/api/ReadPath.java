@@ -42,8 +42,7 @@ public final class ReadPath {
 
     LocalShard localShard(String streamName, String shardId) {
         Limits.checkStreamName(streamName, "stream_name");
-        MetadataView view = broker.metadata();
-        StreamRecord stream = ShardLookup.stream(view, streamName);
+        StreamRecord stream = ShardLookup.stream(broker, streamName);
         ShardRecord shard = ShardLookup.shard(stream, shardId, "shard_id");
         return localShard(stream, shard);
     }

@@ -1,5 +1,6 @@
 package io.sluice.broker.api;
 
+import io.sluice.broker.Broker;
 import com.google.protobuf.ByteString;
 import io.sluice.broker.metadata.MetadataView;
 import io.sluice.common.HashKey;
@@ -16,6 +17,20 @@ import io.sluice.broker.replication.RaftLayout;
 /** Finding streams and shards in the metadata view, and their wire form. */
 final class ShardLookup {
     private ShardLookup() {
+    }
+
+    /**
+     * The stream named {@code name}. A miss is checked again after a read barrier on the metadata group (this
+     * broker may not have applied a stream just created through another broker), so NOT_FOUND is only answered for
+     * streams the cluster really does not have.
+     */
+    static StreamRecord stream(Broker broker, String name) {
+        StreamRecord s = broker.metadata().stream(name);
+        if (s == null) {
+            broker.awaitMetadataReadBarrier();
+            s = broker.metadata().stream(name);
+        }
+        return s != null ? s : stream(broker.metadata(), name);
     }
 
     static StreamRecord stream(MetadataView view, String name) {

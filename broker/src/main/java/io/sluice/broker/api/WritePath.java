@@ -70,8 +70,7 @@ public final class WritePath {
         Limits limits = broker.limits();
         Limits.checkStreamName(request.getStreamName(), "stream_name");
         limits.checkPutRecordsCount(request.getRecordsCount());
-        MetadataView view = broker.metadata();
-        StreamRecord stream = ShardLookup.stream(view, request.getStreamName());
+        StreamRecord stream = ShardLookup.stream(broker, request.getStreamName());
 
         PutRecordsResultEntry[] results = new PutRecordsResultEntry[request.getRecordsCount()];
         Map<Integer, ShardAppend.Builder> byShard = new LinkedHashMap<>();

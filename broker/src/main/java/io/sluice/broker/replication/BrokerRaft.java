@@ -103,6 +103,8 @@ public final class BrokerRaft implements Closeable {
         // Shard data lives outside the Raft snapshot, so a lagging replica must fetch it from a peer rather than
         // receive Ratis's snapshot files.
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+        // Read-only requests (used only as read barriers) wait for the leader's commit index to be applied here.
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         return p;
     }
 
@@ -197,6 +199,30 @@ public final class BrokerRaft implements Closeable {
             }
         }
         return forward(group, entry);
+    }
+
+    /**
+     * Completes once this replica of {@code group} has applied everything the group had committed when called
+     * (ReadIndex: the leader's commit index, fetched from the leader if this broker follows).
+     */
+    public CompletableFuture<Void> readBarrier(RaftGroupId group) {
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(server.getId())
+                .setGroupId(group)
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(Message.EMPTY)
+                .setType(RaftClientRequest.readRequestType())
+                .build();
+        try {
+            return server.submitClientRequestAsync(request).thenAccept(reply -> {
+                if (!reply.isSuccess()) {
+                    throw new CompletionException(unavailable(group, reply.getException()));
+                }
+            });
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(unavailable(group, e));
+        }
     }
 
     private CompletableFuture<ByteString> forward(RaftGroupId group, ByteString entry) {

@@ -51,6 +51,12 @@ public final class MetadataStateMachine extends SluiceStateMachine {
         return state.getStreamsCount() + " streams";
     }
 
+    /** Read barriers only: the answer is empty, what matters is that Ratis waited for this replica to catch up. */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();

@@ -75,6 +75,7 @@ public final class BrokerRaft implements Closeable {
 
     static RaftProperties properties(BrokerConfig config) {
         RaftProperties p = new RaftProperties();
+        SluiceRpcType.install(p);
         File dir = config.dataDir().resolve("raft").toFile();
         RaftServerConfigKeys.setStorageDir(p, List.of(dir));
         RaftServerConfigKeys.setRemovedGroupsDir(p, config.dataDir().resolve("raft-removed").toFile());
@@ -108,9 +109,14 @@ public final class BrokerRaft implements Closeable {
         return p;
     }
 
-    /** Starts the server and makes sure every group of the layout that includes this broker is hosted. */
+    /**
+     * Makes sure every group of the layout that includes this broker is hosted, then starts the server.
+     *
+     * <p>Groups missing from disk (first start, wiped data dir) are added before the server listens: a peer's
+     * appendEntries reaching a division that Ratis is still starting can make the start fail (its follower state is
+     * created twice, "previous != null"), which we saw when a wiped broker rejoined.
+     */
     public void start() throws IOException {
-        server.start();
         Set<RaftGroupId> hosted = new HashSet<>();
         server.getGroupIds().forEach(hosted::add);
         for (RaftGroup g : layout.groupsOf(config.nodeId())) {
@@ -124,6 +130,7 @@ public final class BrokerRaft implements Closeable {
                         + reply.getException());
             }
         }
+        server.start();
     }
 
     public RaftLayout layout() {

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.sluice.broker.Broker;
 import io.sluice.broker.config.BrokerConfig;
+import io.sluice.proto.v1.Record;
 import io.sluice.proto.v1.StreamsGrpc;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -132,6 +133,11 @@ final class MiniCluster implements AutoCloseable {
      * retrying while leadership settles.
      */
     List<String> readShard(String stream, String shardId) throws InterruptedException {
+        return readShardRecords(stream, shardId).stream().map(r -> r.getData().toStringUtf8()).toList();
+    }
+
+    /** As {@link #readShard}, whole records. */
+    List<Record> readShardRecords(String stream, String shardId) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             for (int i = 0; i < size(); i++) {
@@ -139,7 +145,7 @@ final class MiniCluster implements AutoCloseable {
                     continue;
                 }
                 try {
-                    return AckLedger.readAll(stub(i), stream, shardId);
+                    return StreamsTestSupport.readAll(stub(i), stream, shardId, 10_000);
                 } catch (io.grpc.StatusRuntimeException e) {
                     // NOT_LEADER, or not ready yet: try the next broker
                 }

@@ -1,0 +1,180 @@
+package io.sluice.bench.load;
+
+import io.grpc.StatusRuntimeException;
+import io.sluice.common.GrpcErrors;
+import io.sluice.common.SluiceException;
+import io.sluice.proto.v1.BrokerInfo;
+import io.sluice.proto.v1.CreateStreamRequest;
+import io.sluice.proto.v1.DescribeClusterRequest;
+import io.sluice.proto.v1.DescribeClusterResponse;
+import io.sluice.proto.v1.ErrorCode;
+import io.sluice.proto.v1.GroupInfo;
+import io.sluice.proto.v1.ListShardsRequest;
+import io.sluice.proto.v1.ListShardsResponse;
+import io.sluice.proto.v1.ListStreamsRequest;
+import io.sluice.proto.v1.Shard;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The control-plane calls of the tool: wait for the cluster, find (or create) the stream and its shards, and read
+ * which broker leads each replication group.
+ *
+ * <p>PutRecords never answers NOT_LEADER (a broker forwards writes for groups it does not lead), so the leaders come
+ * from DescribeCluster: each group's {@code leader_node_id}, mapped to that broker's {@code client_address}. A broker
+ * reports leaders only for groups it hosts, so the answers of several brokers are merged. Thread-safe.
+ */
+final class ClusterMetadata {
+    private static final long CALL_TIMEOUT_MS = 5_000;
+
+    private final Channels channels;
+    private final List<String> targets;
+
+    ClusterMetadata(Channels channels, List<String> targets) {
+        this.channels = channels;
+        this.targets = List.copyOf(targets);
+    }
+
+    /**
+     * Waits until some target answers ListStreams; returns its address.
+     *
+     * @throws SetupException when none does within {@code timeout}, or one answers with a non-retriable error
+     */
+    String awaitCluster(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        SluiceException last = null;
+        while (true) {
+            for (String t : targets) {
+                try {
+                    channels.blocking(t).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                            .listStreams(ListStreamsRequest.newBuilder().setLimit(1).build());
+                    return t;
+                } catch (StatusRuntimeException e) {
+                    last = GrpcErrors.fromThrowable(e);
+                    if (!last.retriable()) {
+                        throw new SetupException(t + " answered ListStreams with " + last.getMessage(), e);
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new SetupException("no broker of " + String.join(",", targets) + " answered within "
+                        + timeout.toSeconds() + " s (last error: " + (last == null ? "none" : last.getMessage())
+                        + "); is the cluster running? (deploy/sluice-broker.sh or deploy/local-cluster.sh start)",
+                        last);
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /**
+     * The open shards of {@code stream}; creates the stream with {@code createShards} shards first if it does not
+     * exist and {@code createShards > 0}.
+     *
+     * @throws SetupException when the stream is missing and may not be created, or a call fails
+     */
+    ShardMap ensureStream(String address, String stream, int createShards, java.io.PrintStream log) {
+        try {
+            return ShardMap.of(listShards(address, stream));
+        } catch (StatusRuntimeException e) {
+            SluiceException se = GrpcErrors.fromThrowable(e);
+            if (se.code() != ErrorCode.RESOURCE_NOT_FOUND) {
+                throw new SetupException("ListShards of stream " + stream + " failed: " + se.getMessage(), e);
+            }
+            if (createShards == 0) {
+                throw new SetupException("stream " + stream + " does not exist; create it first or pass "
+                        + "--create-shards=N to create it with N shards", e);
+            }
+        }
+        try {
+            channels.blocking(address).withDeadlineAfter(60, TimeUnit.SECONDS).createStream(CreateStreamRequest
+                    .newBuilder().setStreamName(stream).setShardCount(createShards).build());
+            log.println("created stream " + stream + " with " + createShards + " shards");
+        } catch (StatusRuntimeException e) {
+            SluiceException se = GrpcErrors.fromThrowable(e);
+            if (se.code() != ErrorCode.RESOURCE_IN_USE) { // RESOURCE_IN_USE: another client created it meanwhile
+                throw new SetupException("CreateStream " + stream + " (" + createShards + " shards) failed: "
+                        + se.getMessage(), e);
+            }
+        }
+        try {
+            return ShardMap.of(listShards(address, stream));
+        } catch (StatusRuntimeException e) {
+            throw new SetupException("ListShards of stream " + stream + " failed after creating it: "
+                    + GrpcErrors.fromThrowable(e).getMessage(), e);
+        }
+    }
+
+    private List<Shard> listShards(String address, String stream) {
+        List<Shard> shards = new ArrayList<>();
+        ListShardsRequest request = ListShardsRequest.newBuilder().setStreamName(stream).build();
+        while (true) {
+            ListShardsResponse r = channels.blocking(address).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                    .listShards(request);
+            shards.addAll(r.getShardsList());
+            if (r.getNextToken().isEmpty()) {
+                return shards;
+            }
+            request = ListShardsRequest.newBuilder().setNextToken(r.getNextToken()).build();
+        }
+    }
+
+    /** The cluster as some target describes it, or null when none answers. */
+    DescribeClusterResponse describe(String address) {
+        try {
+            return channels.cluster(address).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                    .describeCluster(DescribeClusterRequest.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The client address of each group's leader, merged from the targets' and then the other brokers' answers until
+     * every data group of {@code wanted} has one. Groups whose leader is unknown (an election, or no answer) are
+     * missing from the result.
+     */
+    Map<String, String> leaders(Set<String> wanted) {
+        Map<String, String> leaders = new HashMap<>();
+        Set<String> toAsk = new LinkedHashSet<>(targets);
+        Set<String> asked = new LinkedHashSet<>();
+        while (!toAsk.isEmpty() && !leaders.keySet().containsAll(wanted)) {
+            String address = toAsk.iterator().next();
+            toAsk.remove(address);
+            asked.add(address);
+            DescribeClusterResponse r = describe(address);
+            if (r == null) {
+                continue;
+            }
+            Map<String, String> clientAddress = new HashMap<>();
+            for (BrokerInfo b : r.getBrokersList()) {
+                clientAddress.put(b.getNodeId(), b.getClientAddress());
+                if (!asked.contains(b.getClientAddress()) && usable(b.getClientAddress())) {
+                    toAsk.add(b.getClientAddress());
+                }
+            }
+            for (GroupInfo g : r.getGroupsList()) {
+                String a = clientAddress.get(g.getLeaderNodeId());
+                if (!g.getLeaderNodeId().isEmpty() && a != null && usable(a)) {
+                    leaders.putIfAbsent(g.getGroupName(), a);
+                }
+            }
+        }
+        return leaders;
+    }
+
+    /** An address a client can dial: host:port with a real port (a broker started with port 0 reports 0). */
+    private static boolean usable(String address) {
+        try {
+            WorkloadOptions.parseHostPort(address, "client_address");
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

@@ -74,39 +74,50 @@ final class ClusterMetadata {
 
     /**
      * The open shards of {@code stream}; creates the stream with {@code createShards} shards first if it does not
-     * exist and {@code createShards > 0}.
+     * exist and {@code createShards > 0}. Retriable errors (an election in a cluster that has just started) are
+     * retried until {@code timeout}.
      *
      * @throws SetupException when the stream is missing and may not be created, or a call fails
      */
-    ShardMap ensureStream(String address, String stream, int createShards, java.io.PrintStream log) {
-        try {
-            return ShardMap.of(listShards(address, stream));
-        } catch (StatusRuntimeException e) {
-            SluiceException se = GrpcErrors.fromThrowable(e);
-            if (se.code() != ErrorCode.RESOURCE_NOT_FOUND) {
-                throw new SetupException("ListShards of stream " + stream + " failed: " + se.getMessage(), e);
+    ShardMap ensureStream(String address, String stream, int createShards, Duration timeout,
+                          java.io.PrintStream log) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            SluiceException se;
+            try {
+                return ShardMap.of(listShards(address, stream));
+            } catch (StatusRuntimeException e) {
+                se = GrpcErrors.fromThrowable(e);
             }
-            if (createShards == 0) {
-                throw new SetupException("stream " + stream + " does not exist; create it first or pass "
-                        + "--create-shards=N to create it with N shards", e);
+            if (se.code() == ErrorCode.RESOURCE_NOT_FOUND) {
+                if (createShards == 0) {
+                    throw new SetupException("stream " + stream + " does not exist; create it first or pass "
+                            + "--create-shards=N to create it with N shards", se);
+                }
+                se = create(address, stream, createShards, log);
+                if (se == null) {
+                    continue; // created (or created by someone else meanwhile): list its shards
+                }
             }
+            if (!se.retriable() || System.nanoTime() > deadline) {
+                throw new SetupException("could not " + (createShards > 0 ? "find or create" : "find") + " stream "
+                        + stream + ": " + se.getMessage() + (se.retriable() ? " (still failing after --connect-timeout)"
+                        : ""), se);
+            }
+            Thread.sleep(250);
         }
+    }
+
+    /** Creates the stream; returns null on success (or when it exists already), else the error. */
+    private SluiceException create(String address, String stream, int shards, java.io.PrintStream log) {
         try {
             channels.blocking(address).withDeadlineAfter(60, TimeUnit.SECONDS).createStream(CreateStreamRequest
-                    .newBuilder().setStreamName(stream).setShardCount(createShards).build());
-            log.println("created stream " + stream + " with " + createShards + " shards");
+                    .newBuilder().setStreamName(stream).setShardCount(shards).build());
+            log.println("created stream " + stream + " with " + shards + " shards");
+            return null;
         } catch (StatusRuntimeException e) {
             SluiceException se = GrpcErrors.fromThrowable(e);
-            if (se.code() != ErrorCode.RESOURCE_IN_USE) { // RESOURCE_IN_USE: another client created it meanwhile
-                throw new SetupException("CreateStream " + stream + " (" + createShards + " shards) failed: "
-                        + se.getMessage(), e);
-            }
-        }
-        try {
-            return ShardMap.of(listShards(address, stream));
-        } catch (StatusRuntimeException e) {
-            throw new SetupException("ListShards of stream " + stream + " failed after creating it: "
-                    + GrpcErrors.fromThrowable(e).getMessage(), e);
+            return se.code() == ErrorCode.RESOURCE_IN_USE ? null : se; // IN_USE: created by another client
         }
     }
 

@@ -2,6 +2,7 @@ package io.sluice.bench.load;
 
 import io.sluice.bench.load.WorkloadOptions.Routing;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,18 +34,31 @@ final class LoadRun {
     /** Runs the workload; returns the process exit status. Throws {@link SetupException} when set-up fails. */
     int execute() throws InterruptedException {
         ClusterMetadata metadata = new ClusterMetadata(channels, o.targets());
+        long setupDeadline = System.nanoTime() + o.connectTimeout().toNanos();
         String first = metadata.awaitCluster(o.connectTimeout());
         ShardMap shards;
         try {
-            shards = metadata.ensureStream(first, o.stream(), o.createShards(), out);
+            shards = metadata.ensureStream(first, o.stream(), o.createShards(),
+                    Duration.ofNanos(Math.max(0, setupDeadline - System.nanoTime())), out);
         } catch (IllegalArgumentException e) {
             throw new SetupException("stream " + o.stream() + " has an unusable shard map: " + e.getMessage(), e);
+        }
+        if (o.createShards() > 0 && shards.size() != o.createShards()) {
+            out.printf(Locale.ROOT, "note: stream %s exists with %d open shards; --create-shards=%d changes nothing%n",
+                    o.stream(), shards.size(), o.createShards());
         }
         ShardRouter router = new ShardRouter(shards, o.targets(), o.routing());
         Set<String> groups = new TreeSet<>();
         shards.shards().forEach(s -> groups.add(s.group()));
         if (o.routing() == Routing.LEADER) {
-            router.updateLeaders(metadata.leaders(groups));
+            // a cluster that has just started may still be electing: wait a little for every group's leader
+            long leadersDeadline = Math.min(setupDeadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+            Map<String, String> leaders = metadata.leaders(groups);
+            while (!leaders.keySet().containsAll(groups) && System.nanoTime() < leadersDeadline) {
+                Thread.sleep(250);
+                leaders = metadata.leaders(groups);
+            }
+            router.updateLeaders(leaders);
         }
         printSetup(shards, router, groups);
 

@@ -47,10 +47,25 @@ final class ClusterMetadata {
      * @throws SetupException when none does within {@code timeout}, or one answers with a non-retriable error
      */
     String awaitCluster(Duration timeout) throws InterruptedException {
+        return awaitAny(targets, timeout, "; is the cluster running? (deploy/sluice-broker.sh or "
+                + "deploy/local-cluster.sh start)");
+    }
+
+    /**
+     * Waits until {@code address} answers ListStreams. A broker joins its Raft groups before it opens its client
+     * port, so a group leader may be known before its client address takes calls.
+     *
+     * @throws SetupException when it does not answer within {@code timeout}
+     */
+    void awaitBroker(String address, Duration timeout) throws InterruptedException {
+        awaitAny(List.of(address), timeout, "; DescribeCluster names it as a group leader");
+    }
+
+    private String awaitAny(List<String> addresses, Duration timeout, String hint) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         SluiceException last = null;
         while (true) {
-            for (String t : targets) {
+            for (String t : addresses) {
                 try {
                     channels.blocking(t).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                             .listStreams(ListStreamsRequest.newBuilder().setLimit(1).build());
@@ -63,10 +78,9 @@ final class ClusterMetadata {
                 }
             }
             if (System.nanoTime() > deadline) {
-                throw new SetupException("no broker of " + String.join(",", targets) + " answered within "
+                throw new SetupException("no answer from " + String.join(",", addresses) + " within "
                         + timeout.toSeconds() + " s (last error: " + (last == null ? "none" : last.getMessage())
-                        + "); is the cluster running? (deploy/sluice-broker.sh or deploy/local-cluster.sh start)",
-                        last);
+                        + ")" + hint, last);
             }
             Thread.sleep(250);
         }

@@ -59,6 +59,9 @@ final class LoadRun {
                 leaders = metadata.leaders(groups);
             }
             router.updateLeaders(leaders);
+            for (String address : new TreeSet<>(leaders.values())) {
+                metadata.awaitBroker(address, Duration.ofNanos(Math.max(0, setupDeadline - System.nanoTime())));
+            }
         }
         printSetup(shards, router, groups);
 
@@ -194,6 +197,11 @@ final class LoadRun {
             out.printf(Locale.ROOT, "cpu             load tool %.2f cores%s%n", u.toolCores(), u.hasMachine()
                     ? String.format(Locale.ROOT, "; whole machine %.2f of %d cores busy, iowait %.0f%%",
                     u.machineBusyCores(), u.cores(), u.iowaitPercent()) : "");
+        }
+        if (!o.rate().isMax() && r.recordsPerSecond() < 0.95 * o.recordsPerSecond()) {
+            out.printf(Locale.ROOT, "note            the cluster did not keep up with %.0f records/s: the producers fell "
+                    + "behind their schedule, and latency from the intended send times grew with it%n",
+                    o.recordsPerSecond());
         }
         out.printf(Locale.ROOT, "leader changes  %d%n", router.leaderChanges());
         out.printf(Locale.ROOT, "RESULT records_per_s=%.0f mb_per_s=%.2f p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f "

@@ -62,7 +62,7 @@ final class PutRecordsSender implements Producer.BatchSender {
 
                     @Override
                     public void onError(Throwable t) {
-                        onCallFailed(batch, t);
+                        onCallFailed(batch, address, t);
                         if (finished.compareAndSet(false, true)) {
                             done.run();
                         }
@@ -107,10 +107,12 @@ final class PutRecordsSender implements Producer.BatchSender {
         }
     }
 
-    void onCallFailed(Batch batch, Throwable t) {
+    void onCallFailed(Batch batch, String address, Throwable t) {
         SluiceException e = GrpcErrors.fromThrowable(t);
         stats.recordFailedRequest();
-        stats.recordFailed(e.code().name(), batch.count(), e.reason());
+        Throwable cause = io.grpc.Status.fromThrowable(t).getCause(); // e.g. the IOException of a transport failure
+        stats.recordFailed(e.code().name(), batch.count(), e.reason() + (cause == null ? "" : " (" + cause + ")")
+                + " from " + address);
         if (e.code() == ErrorCode.NOT_LEADER) {
             router.onNotLeader(batch.shard(), e.detail().getLeaderAddress());
         }

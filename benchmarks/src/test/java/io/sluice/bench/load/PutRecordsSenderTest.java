@@ -85,7 +85,7 @@ class PutRecordsSenderTest {
     @Test
     void aFailedCallFailsAllItsRecordsAndNotLeaderTeachesTheLeader() {
         SluiceException notLeader = SluiceException.notLeader("group-0", "n2", "127.0.0.1:7702");
-        sender(true).onCallFailed(batchOf(4), GrpcErrors.toStatus(notLeader));
+        sender(true).onCallFailed(batchOf(4), "127.0.0.1:7701", GrpcErrors.toStatus(notLeader));
         LoadStats.Counts c = stats.counts();
         assertThat(c.failedRecords()).isEqualTo(4);
         assertThat(c.failedRequests()).isEqualTo(1);
@@ -97,7 +97,10 @@ class PutRecordsSenderTest {
 
     @Test
     void transportErrorsAreCountedAsTheirCatalogueCode() {
-        sender(true).onCallFailed(batchOf(2), io.grpc.Status.DEADLINE_EXCEEDED.asRuntimeException());
+        sender(true).onCallFailed(batchOf(2), "127.0.0.1:7701", io.grpc.Status.UNAVAILABLE.withDescription("io exception")
+                .withCause(new java.io.IOException("Connection reset by peer")).asRuntimeException());
         assertThat(stats.failuresByCode()).containsEntry("UNAVAILABLE", 2L);
+        assertThat(stats.firstMessage("UNAVAILABLE")).isEqualTo(
+                "io exception (java.io.IOException: Connection reset by peer) from 127.0.0.1:7701");
     }
 }

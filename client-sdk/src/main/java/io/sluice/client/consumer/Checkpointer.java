@@ -1,0 +1,44 @@
+package io.sluice.client.consumer;
+
+import io.sluice.common.SluiceException;
+
+/**
+ * Records how far a shard was processed, in the cluster, under the lease the worker holds (its fencing counter).
+ * Each call is one synchronous Checkpoint RPC, retried while the cluster is briefly unavailable.
+ *
+ * <p>Thread-safe: may be called from the processor's callbacks or, for processors that finish work asynchronously,
+ * from any thread while the lease is held.
+ *
+ * <p>Failures are {@link SluiceException}s: {@code LEASE_LOST} when the lease is no longer this worker's (the
+ * checkpoint was refused because the lease counter is stale; the processor then receives
+ * {@link RecordProcessor#leaseLost()} and no more records), {@code UNAVAILABLE} when the cluster did not answer in
+ * time (nothing is known to be lost; try again later).
+ */
+public interface Checkpointer {
+    /** Checkpoints at the last record delivered so far to {@link RecordProcessor#processRecords}. */
+    void checkpoint();
+
+    /**
+     * Checkpoints at a record already delivered: everything up to and including it was processed.
+     *
+     * @throws IllegalArgumentException when the sequence number is not one of this shard's delivered records, or
+     *                                  lies before the last checkpoint
+     */
+    void checkpoint(String sequenceNumber);
+
+    /** Same as {@code checkpoint(record.sequenceNumber())}. */
+    default void checkpoint(ConsumerRecord record) {
+        checkpoint(record.sequenceNumber());
+    }
+
+    /**
+     * Marks the shard finished, which lets its child shards start. Only allowed in
+     * {@link RecordProcessor#shardEnded}.
+     *
+     * @throws IllegalStateException when the shard has not ended
+     */
+    void checkpointShardEnd();
+
+    /** The last checkpoint recorded: a sequence number, "SHARD_END", or null when the shard has none. */
+    String lastCheckpoint();
+}

@@ -1,0 +1,57 @@
+package io.sluice.client.consumer;
+
+import java.util.List;
+
+/**
+ * Processes the records of one shard for as long as this worker holds the shard's lease. A
+ * {@link RecordProcessorFactory} makes one instance per lease taken: when a lease is taken again later (by this or
+ * another worker), a new instance starts from the shard's last checkpoint.
+ *
+ * <p>Lifecycle: {@link #initialize} once, then {@link #processRecords} any number of times, then exactly one of
+ * {@link #leaseLost}, {@link #shardEnded} or {@link #shutdownRequested}, after which the instance gets no more calls.
+ * If a callback throws, the instance gets no more calls either; the lease is released without a checkpoint, so the
+ * shard is processed again from its last checkpoint (see docs/consumer.md).
+ *
+ * <p>Threading: the callbacks of one instance are made one at a time, each after the previous one returned, from
+ * the consumer's processing pool (not always the same thread; each call happens-after the previous one, so the
+ * instance needs no locking of its own). Different shards' processors run concurrently. A callback that blocks holds
+ * up its shard only, and a pool thread.
+ *
+ * <p>Delivery is at least once: records processed after the last successful checkpoint are delivered again to the
+ * next owner of the lease, e.g. after a crash or when the lease is taken over.
+ */
+public interface RecordProcessor {
+    /**
+     * Called once before any records. {@code start} is where reading begins: after the shard's checkpoint, or the
+     * consumer's initial position when the shard has none.
+     */
+    void initialize(String shardId, StartPosition start);
+
+    /**
+     * Records of the shard in sequence-number order, continuing without gaps from the previous call (or from the
+     * start position). Never called with an empty list.
+     *
+     * @param checkpointer   records progress; see {@link Checkpointer}
+     * @param millisBehindLatest how far the last record of this batch is behind the newest record of the shard
+     */
+    void processRecords(List<ConsumerRecord> records, Checkpointer checkpointer, long millisBehindLatest);
+
+    /**
+     * The lease was taken by another worker, expired, or a checkpoint was refused with LEASE_LOST. Records not yet
+     * processed are dropped and checkpoints are no longer possible: there is nothing to do but release resources.
+     */
+    void leaseLost();
+
+    /**
+     * The shard is closed and every record of it was delivered. The processor must call
+     * {@link Checkpointer#checkpointShardEnd()}: child shards start only after their parents are checkpointed at
+     * SHARD_END.
+     */
+    void shardEnded(Checkpointer checkpointer);
+
+    /**
+     * The consumer is shutting down gracefully. Checkpoint what was processed: the lease is released as soon as this
+     * returns, and the next owner starts after the last checkpoint.
+     */
+    void shutdownRequested(Checkpointer checkpointer);
+}

@@ -27,6 +27,11 @@ public record ConsumerMetrics(String workerId, List<ShardMetrics> shards, long r
         return ids;
     }
 
+    /** The processing rate summed over the shards held (each over its last 10 seconds). */
+    public double recordsPerSecond() {
+        return shards.stream().mapToDouble(ShardMetrics::recordsPerSecond).sum();
+    }
+
     /** The largest lag over the shards held, 0 when none is held. */
     public long maxMillisBehindLatest() {
         return shards.stream().mapToLong(ShardMetrics::millisBehindLatest).max().orElse(0);

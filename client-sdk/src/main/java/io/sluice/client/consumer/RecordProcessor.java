@@ -9,6 +9,8 @@ import java.util.List;
  *
  * <p>Lifecycle: {@link #initialize} once, then {@link #processRecords} any number of times, then exactly one of
  * {@link #leaseLost}, {@link #shardEnded} or {@link #shutdownRequested}, after which the instance gets no more calls.
+ * An instance whose lease ends before {@code initialize} was called (lost at once, or the worker shut down) gets no
+ * call at all.
  * If a callback throws, the instance gets no more calls either; the lease is released without a checkpoint, so the
  * shard is processed again from its last checkpoint (see docs/consumer.md).
  *

@@ -21,6 +21,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,7 @@ public final class SluiceConsumer implements AutoCloseable {
     private final ScheduledExecutorService fetchScheduler;
     private final ExecutorService processors;
     private final LeaseCoordinator coordinator;
+    private final LongAdder recordsProcessed = new LongAdder();
     private final Object lifecycle = new Object();
     // Guarded by lifecycle.
     private boolean started;
@@ -75,10 +77,10 @@ public final class SluiceConsumer implements AutoCloseable {
         ShardConsumer.Settings settings = new ShardConsumer.Settings(checkpointCalls,
                 ShardFetcher.factory(new ShardFetcher.Reads(channels, config.stream(), fetchScheduler,
                         config.pollLimit(), config.pollInterval()), config.delivery()),
-                config.maxPrefetchRecords(), config.maxPrefetchBytes(), processors, config.clock());
+                config.maxPrefetchRecords(), config.maxPrefetchBytes(), processors, config.clock(), recordsProcessed);
         this.coordinator = new LeaseCoordinator(w, coordinationCalls,
-                lease -> new ShardConsumer(lease, factory.create(lease.shardId()), config.initialPosition(), settings),
-                config.leaseDuration(), config.renewInterval(), config.clock(), random);
+                (lease, start) -> new ShardConsumer(lease, start, factory.create(lease.shardId()), settings),
+                config.initialPosition(), config.leaseDuration(), config.renewInterval(), config.clock(), random);
     }
 
     public static Builder builder() {
@@ -92,8 +94,8 @@ public final class SluiceConsumer implements AutoCloseable {
     /** Starts taking leases and processing. Returns at once. */
     public void start() {
         synchronized (lifecycle) {
-            if (started) {
-                throw new IllegalStateException("already started");
+            if (started || stopped) {
+                throw new IllegalStateException(stopped ? "closed" : "already started");
             }
             started = true;
             leaseThread.execute(this::cycle);
@@ -119,11 +121,8 @@ public final class SluiceConsumer implements AutoCloseable {
 
     /** What this worker holds and has done; a snapshot. */
     public ConsumerMetrics metrics() {
-        List<ShardMetrics> shards = coordinator.shardMetrics();
-        long processed = coordinator.recordsProcessedByEndedLeases()
-                + shards.stream().mapToLong(ShardMetrics::recordsProcessed).sum();
-        return new ConsumerMetrics(config.workerId(), shards, processed, coordinator.leasesTaken(),
-                coordinator.leasesStolen(), coordinator.leasesLost());
+        return new ConsumerMetrics(config.workerId(), coordinator.shardMetrics(), recordsProcessed.sum(),
+                coordinator.leasesTaken(), coordinator.leasesStolen(), coordinator.leasesLost());
     }
 
     /**

@@ -1,19 +1,20 @@
 package io.sluice.client.consumer.internal;
 
 import io.sluice.client.consumer.ShardMetrics;
+import io.sluice.client.consumer.StartPosition;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.v1.ErrorCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,45 +25,42 @@ import org.slf4j.LoggerFactory;
  * returns when the next is due; a thin driver runs it on one thread, tests call it directly.
  *
  * <p>A lease counts as lost when renewal lists it lost, or when it was not renewed for a whole lease duration by the
- * local clock (the cluster may have given it away meanwhile; any checkpoint would be refused anyway).
+ * local clock (the cluster may have given it away meanwhile; any checkpoint would be refused anyway). Each shard
+ * consumer also checks that local validity itself before every batch, so it stops on time between two cycles.
  *
  * <p>Threading: {@code runOnce} and {@link #beginShutdown} run on the coordinator thread; shard consumers remove
- * their lease from {@link #held} from processing threads when they end; {@link #metrics} may be read anywhere.
+ * their lease from {@link #held} from processing threads when they end; the metrics may be read anywhere.
  */
 public final class LeaseCoordinator {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseCoordinator.class);
 
+    /** Makes (without starting) the consumer of a lease just taken, reading from {@code start}. */
+    @FunctionalInterface
+    public interface ConsumerFactory {
+        ShardConsumer create(LeaseInfo lease, StartPosition start);
+    }
+
     private final String workerId;
     private final LeaseClient leases;
-    private final Function<LeaseInfo, ShardConsumer> consumers;
+    private final ConsumerFactory consumers;
+    private final StartPosition initialPosition;
     private final Clock clock;
     private final Random random;
     private final long leaseDurationMs;
     private final long renewIntervalMs;
-    private final Map<String, HeldLease> held = new ConcurrentHashMap<>();
+    private final Map<String, ShardConsumer> held = new ConcurrentHashMap<>();
     private final AtomicLong taken = new AtomicLong();
     private final AtomicLong stolen = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
-    private final AtomicLong processedByEnded = new AtomicLong();
     private volatile boolean taking = true;
 
-    /** A lease this worker holds, and until when (local clock) it is sure to hold it without another renewal. */
-    private static final class HeldLease {
-        final ShardConsumer consumer;
-        volatile long validUntilMs;
-
-        HeldLease(ShardConsumer consumer, long validUntilMs) {
-            this.consumer = consumer;
-            this.validUntilMs = validUntilMs;
-        }
-    }
-
-    /** {@code consumers} makes (without starting) the consumer of a lease just taken. */
-    public LeaseCoordinator(String workerId, LeaseClient leases, Function<LeaseInfo, ShardConsumer> consumers,
-                            Duration leaseDuration, Duration renewInterval, Clock clock, Random random) {
+    public LeaseCoordinator(String workerId, LeaseClient leases, ConsumerFactory consumers,
+                            StartPosition initialPosition, Duration leaseDuration, Duration renewInterval, Clock clock,
+                            Random random) {
         this.workerId = workerId;
         this.leases = leases;
         this.consumers = consumers;
+        this.initialPosition = initialPosition;
         this.leaseDurationMs = leaseDuration.toMillis();
         this.renewIntervalMs = renewInterval.toMillis();
         this.clock = clock;
@@ -82,7 +80,7 @@ public final class LeaseCoordinator {
 
     private void renew() {
         List<LeaseClient.Held> refs = new ArrayList<>();
-        held.forEach((shard, h) -> refs.add(new LeaseClient.Held(shard, h.consumer.leaseCounter())));
+        held.forEach((shard, c) -> refs.add(new LeaseClient.Held(shard, c.leaseCounter())));
         if (refs.isEmpty()) {
             return;
         }
@@ -95,35 +93,35 @@ public final class LeaseCoordinator {
             return;
         }
         for (LeaseInfo l : result.renewed()) {
-            HeldLease h = held.get(l.shardId());
-            if (h != null && h.consumer.leaseCounter() == l.leaseCounter()) {
-                h.validUntilMs = sentMs + leaseDurationMs;
+            ShardConsumer c = held.get(l.shardId());
+            if (c != null && c.leaseCounter() == l.leaseCounter()) {
+                c.extendLease(sentMs + leaseDurationMs);
             }
         }
         for (String shard : result.lostShardIds()) {
-            HeldLease h = held.get(shard);
-            if (h != null && refs.contains(new LeaseClient.Held(shard, h.consumer.leaseCounter()))) {
+            ShardConsumer c = held.get(shard);
+            if (c != null && refs.contains(new LeaseClient.Held(shard, c.leaseCounter()))) {
                 LOG.info("worker {}: lease of {} lost (taken over or expired)", workerId, shard);
-                drop(shard, h);
+                drop(shard, c);
             }
         }
     }
 
     private void expireLocally() {
         long now = clock.millis();
-        held.forEach((shard, h) -> {
-            if (now >= h.validUntilMs) {
+        held.forEach((shard, c) -> {
+            if (now >= c.leaseValidUntilMs()) {
                 LOG.warn("worker {}: lease of {} not renewed for {} ms; treating it as lost", workerId, shard,
                         leaseDurationMs);
-                drop(shard, h);
+                drop(shard, c);
             }
         });
     }
 
-    private void drop(String shard, HeldLease h) {
-        if (held.remove(shard, h)) {
+    private void drop(String shard, ShardConsumer c) {
+        if (held.remove(shard, c)) {
             lost.incrementAndGet();
-            h.consumer.leaseLost();
+            c.leaseLost();
         }
     }
 
@@ -137,19 +135,26 @@ public final class LeaseCoordinator {
         }
         LeaseBalancer.Decision d = LeaseBalancer.decide(workerId, listing.leases(), Set.copyOf(held.keySet()),
                 listing.nowMs(), random);
-        for (String shard : d.take()) {
-            take(shard, false, 0);
+        int got = 0;
+        for (String shard : d.candidates()) {
+            if (got >= d.wanted()) {
+                break;
+            }
+            if (take(shard, false, 0, listing.leases())) {
+                got++;
+            }
         }
         if (d.steal() != null) {
             LOG.info("worker {}: taking {} from {} (holds more than its share) for balance", workerId,
                     d.steal().shardId(), d.steal().owner());
-            take(d.steal().shardId(), true, d.steal().counter());
+            take(d.steal().shardId(), true, d.steal().counter(), listing.leases());
         }
     }
 
-    private void take(String shard, boolean steal, long expectedCounter) {
-        if (!taking) {
-            return;
+    /** Acquires and starts a shard; false when another worker was quicker or the cluster did not answer. */
+    private boolean take(String shard, boolean steal, long expectedCounter, List<LeaseInfo> listing) {
+        if (!taking || held.containsKey(shard)) {
+            return false;
         }
         long sentMs = clock.millis();
         LeaseInfo lease;
@@ -159,23 +164,31 @@ public final class LeaseCoordinator {
             if (e.code() != ErrorCode.LEASE_LOST) {
                 LOG.warn("worker {}: taking the lease of {} failed: {}", workerId, shard, e.getMessage());
             }
-            return; // another worker was quicker
+            return false;
         }
         if (lease.finished()) {
             release(lease);
-            return;
+            return false;
+        }
+        StartPosition start = LeaseBalancer.startPosition(lease, listing, initialPosition);
+        ShardConsumer consumer;
+        try {
+            consumer = consumers.create(lease, start);
+        } catch (RuntimeException e) {
+            LOG.error("worker {}: making the processor of {} failed; giving the lease up", workerId, shard, e);
+            release(lease);
+            return false;
         }
         (steal ? stolen : taken).incrementAndGet();
-        ShardConsumer consumer = consumers.apply(lease);
-        HeldLease h = new HeldLease(consumer, sentMs + leaseDurationMs);
-        held.put(shard, h);
+        consumer.extendLease(sentMs + leaseDurationMs);
+        held.put(shard, consumer);
         consumer.done().whenComplete((outcome, error) -> {
-            if (held.remove(shard, h) && outcome == ShardConsumer.Outcome.LEASE_LOST) {
+            if (held.remove(shard, consumer) && outcome == ShardConsumer.Outcome.LEASE_LOST) {
                 lost.incrementAndGet(); // a refused checkpoint (losses found by renewal are counted in drop)
             }
-            processedByEnded.addAndGet(consumer.metrics().recordsProcessed());
         });
         consumer.start();
+        return true;
     }
 
     private void release(LeaseInfo lease) {
@@ -189,29 +202,25 @@ public final class LeaseCoordinator {
     /** Stops taking leases and asks every shard consumer to shut down gracefully (checkpoint, then release). */
     public void beginShutdown() {
         taking = false;
-        held.values().forEach(h -> h.consumer.requestShutdown());
+        held.values().forEach(ShardConsumer::requestShutdown);
     }
 
     /** The shard consumers running now. */
     public List<ShardConsumer> consumers() {
-        return held.values().stream().map(h -> h.consumer).toList();
+        return List.copyOf(held.values());
     }
 
-    public boolean holdsNone() {
-        return held.isEmpty();
+    /** The shards held now. */
+    public Set<String> heldShards() {
+        return new HashSet<>(held.keySet());
     }
 
     /** Per-shard metrics, sorted by shard id. */
     public List<ShardMetrics> shardMetrics() {
         List<ShardMetrics> out = new ArrayList<>();
-        held.values().forEach(h -> out.add(h.consumer.metrics()));
+        held.values().forEach(c -> out.add(c.metrics()));
         out.sort(Comparator.comparing(ShardMetrics::shardId));
         return out;
-    }
-
-    /** Records processed under leases that have ended. */
-    public long recordsProcessedByEndedLeases() {
-        return processedByEnded.get();
     }
 
     public long leasesTaken() {

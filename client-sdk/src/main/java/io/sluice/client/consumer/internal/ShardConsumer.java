@@ -10,6 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * what makes a processor's callbacks sequential. Signals from other threads (lease lost, shutdown, new data) only set
  * flags and schedule a step.
  *
- * <p>Ending: on lease loss the fetcher stops and prefetched records are dropped before {@code leaseLost()}; on
+ * <p>Ending: on lease loss the fetcher stops and prefetched records are dropped before {@code leaseLost()}. The lease
+ * is also treated as lost, before a batch would be handed over, once the local clock passes the validity the
+ * coordinator last extended it to ({@link #extendLease}): renewals that keep failing must not let a worker go on
+ * processing a shard that the cluster may already have given to another. On
  * shutdown the processor checkpoints in {@code shutdownRequested} and the lease is released at once; after
  * {@code shardEnded} (which must checkpoint SHARD_END) the lease is released. A callback that throws ends the
  * processor and releases the lease without a checkpoint, so the shard is read again from its last checkpoint.
@@ -43,30 +47,38 @@ public final class ShardConsumer {
     private final Fetcher fetcher;
     private final ShardCheckpointer checkpointer;
     private final RateMeter rate;
+    private final Clock clock;
+    private final LongAdder processedByWorker;
     private final AtomicLong processed = new AtomicLong();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final CompletableFuture<Outcome> done = new CompletableFuture<>();
     private volatile boolean lostSignal;
     private volatile boolean shutdownSignal;
     private volatile long millisBehindLatest;
+    private volatile long leaseValidUntilMs = Long.MAX_VALUE;
     // Owned by the running step.
     private State state = State.NEW;
 
-    /** What a shard consumer needs besides its lease and processor; shared by every shard of a worker. */
+    /**
+     * What a shard consumer needs besides its lease and processor; shared by every shard of a worker.
+     *
+     * @param processedByWorker counts the records handed to processors, over every lease of the worker
+     */
     public record Settings(LeaseClient leases, Fetcher.Factory fetchers, int maxPrefetchRecords, long maxPrefetchBytes,
-                           Executor pool, Clock clock) {
+                           Executor pool, Clock clock, LongAdder processedByWorker) {
     }
 
     /**
-     * @param lease the lease as acquired: its counter fences this consumer's checkpoints, its checkpoint says where
-     *              reading starts ({@code initialPosition} when it has none)
+     * @param lease the lease as acquired: its counter fences this consumer's checkpoints
+     * @param start where reading starts (see {@link LeaseBalancer#startPosition})
      */
-    public ShardConsumer(LeaseInfo lease, RecordProcessor processor, StartPosition initialPosition, Settings s) {
+    public ShardConsumer(LeaseInfo lease, StartPosition start, RecordProcessor processor, Settings s) {
         this.shardId = lease.shardId();
         this.leaseCounter = lease.leaseCounter();
-        this.start = lease.checkpoint() == null ? initialPosition
-                : StartPosition.afterSequenceNumber(lease.checkpoint());
+        this.start = start;
         this.processor = processor;
+        this.clock = s.clock();
+        this.processedByWorker = s.processedByWorker();
         this.leases = s.leases();
         this.pool = s.pool();
         this.buffer = new PrefetchBuffer(s.maxPrefetchRecords(), s.maxPrefetchBytes(), this::schedule);
@@ -93,6 +105,18 @@ public final class ShardConsumer {
         schedule();
     }
 
+    /** The lease is held at least until {@code untilMs} (local clock); never shortens it. */
+    public void extendLease(long untilMs) {
+        if (untilMs > leaseValidUntilMs || leaseValidUntilMs == Long.MAX_VALUE) {
+            leaseValidUntilMs = untilMs;
+        }
+    }
+
+    /** Local clock time until which the lease is known to be held, {@code Long.MAX_VALUE} when never set. */
+    public long leaseValidUntilMs() {
+        return leaseValidUntilMs;
+    }
+
     /** The lease is gone (renewal said so, or it expired locally). */
     public void leaseLost() {
         checkpointer.markLost();
@@ -111,6 +135,7 @@ public final class ShardConsumer {
      * cluster).
      */
     public void abandon() {
+        checkpointer.markLost();
         fetcher.stop();
         buffer.clear();
         done.complete(Outcome.LEASE_LOST);
@@ -182,15 +207,25 @@ public final class ShardConsumer {
             }
             return;
         }
+        if (buffer.isEmpty()) {
+            return;
+        }
+        if (clock.millis() >= leaseValidUntilMs) {
+            LOG.warn("{}: lease (counter {}) not renewed in time; stopping before the next batch", shardId,
+                    leaseCounter);
+            leaseLost();
+            return;
+        }
         FetchedBatch batch = buffer.poll();
         if (batch == null) {
-            return;
+            return; // abandoned meanwhile
         }
         if (!batch.records().isEmpty()) {
             checkpointer.delivered(batch.lastSequenceNumber());
             millisBehindLatest = batch.millisBehindLatest();
             int n = batch.records().size();
             processed.addAndGet(n);
+            processedByWorker.add(n);
             rate.record(n);
             if (!callback("processRecords", () -> processor.processRecords(batch.records(), checkpointer,
                     batch.millisBehindLatest())) || checkpointer.lost()) {

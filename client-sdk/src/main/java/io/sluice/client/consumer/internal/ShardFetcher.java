@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * time: a push {@link Subscription} or a {@link Poller}. It keeps the position to resume from (after the last record
  * buffered, or after the continuation number the broker sent) so that a new source continues without gaps or
  * repeats whatever ended the previous one: NOT_LEADER (follow the leader it names), a broker going away, an expired
- * iterator. In push mode, {@value #PUSH_FAILURES_BEFORE_POLLING} subscriptions in a row that fail without delivering
+ * iterator. A redirect (NOT_LEADER naming the leader) is followed at once, but only
+ * {@value #IMMEDIATE_REDIRECTS} times in a row: brokers that disagree about the leader during an election would
+ * otherwise bounce the shard between them without pause. In push mode, {@value #PUSH_FAILURES_BEFORE_POLLING} subscriptions in a row that fail without delivering
  * anything switch the shard to polling for {@link #POLLING_FALLBACK}, after which push is tried again.
  *
  * <pre>
@@ -29,6 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ShardFetcher implements Fetcher {
     static final int PUSH_FAILURES_BEFORE_POLLING = 3;
+    static final int IMMEDIATE_REDIRECTS = 3;
     static final Duration POLLING_FALLBACK = Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(ShardFetcher.class);
     private static final long MAX_BACKOFF_MS = 2_000;
@@ -51,7 +54,9 @@ public final class ShardFetcher implements Fetcher {
     private Source current;
     private boolean stopped = true;
     private int failures;
-    private long pushAgainAtNanos;
+    private int redirects;
+    // System.nanoTime() has an arbitrary origin (it may be negative), so "push is due" starts from a real reading.
+    private long pushAgainAtNanos = System.nanoTime();
 
     /** What every shard's fetcher shares: channels, the stream, the scheduler and the read settings. */
     public record Reads(BrokerChannels channels, String stream, ScheduledExecutorService scheduler, int pollLimit,
@@ -117,6 +122,7 @@ public final class ShardFetcher implements Fetcher {
             position = StartPosition.afterSequenceNumber(batch.lastSequenceNumber());
         }
         failures = 0;
+        redirects = 0;
         if (batch.shardEnd()) {
             stopped = true;
             current = null;
@@ -134,6 +140,7 @@ public final class ShardFetcher implements Fetcher {
             position = StartPosition.afterSequenceNumber(continuation);
         }
         failures = 0;
+        redirects = 0;
         buffer.idle(millisBehindLatest);
     }
 
@@ -148,7 +155,8 @@ public final class ShardFetcher implements Fetcher {
                 return;
             }
             current = null;
-            boolean redirected = error.code() == ErrorCode.NOT_LEADER && !error.detail().getLeaderAddress().isEmpty();
+            boolean redirected = error.code() == ErrorCode.NOT_LEADER && !error.detail().getLeaderAddress().isEmpty()
+                    && ++redirects <= IMMEDIATE_REDIRECTS;
             if (!redirected) {
                 failures++;
             }

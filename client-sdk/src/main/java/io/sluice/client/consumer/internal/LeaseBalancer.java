@@ -18,14 +18,16 @@ import java.util.TreeMap;
  * <p>The rules, applied to the <em>processable</em> shards only (not finished, every parent finished):
  * <ul>
  *   <li>Workers are this one plus every worker holding an unexpired lease. With {@code n} processable shards and
- *       {@code w} workers, a fair share is {@code floor(n/w)} or {@code ceil(n/w)} leases (the target).</li>
+ *       {@code w} workers, a fair share is {@code floor(n/w)} or {@code ceil(n/w)} leases; a worker takes free
+ *       leases up to {@code ceil(n/w)} (the target).</li>
  *   <li>Below the target, take free leases (unowned, expired, or listed as this worker's but not held) up to the
  *       target. Every free lease is a candidate, in random order so that workers starting together rarely collide;
  *       the caller tries them in turn until it has taken {@link Decision#wanted()} (a candidate another worker took
  *       first fails, and the next one is tried in the same cycle).</li>
  *   <li>With no free lease, steal <em>one</em> lease per call from the busiest worker when that worker has at least
- *       two more than this one and either this worker is below {@code floor(n/w)} or the busiest is above the
- *       target. One steal per cycle keeps takeovers (and the duplicates they cause) gradual.</li>
+ *       two more than this one (a difference of one is as even as the shards allow). One steal per cycle keeps
+ *       takeovers, and the duplicates they cause, gradual. Each steal lowers the sum of the squared lease counts, so
+ *       stealing stops, with every two workers within one lease of each other.</li>
  * </ul>
  */
 public final class LeaseBalancer {
@@ -130,7 +132,6 @@ public final class LeaseBalancer {
         workers.add(workerId);
         int n = eligible.size();
         int w = workers.size();
-        int floor = n / w;
         int target = (n + w - 1) / w;
         if (mine >= target) {
             return Decision.NONE;
@@ -149,7 +150,7 @@ public final class LeaseBalancer {
             return Decision.NONE;
         }
         List<LeaseInfo> theirs = byOwner.get(busiest);
-        if (theirs.size() - mine < 2 || (mine >= floor && theirs.size() <= target)) {
+        if (theirs.size() - mine < 2) {
             return Decision.NONE;
         }
         LeaseInfo victim = theirs.get(random.nextInt(theirs.size()));

@@ -92,6 +92,11 @@ public final class PrefetchBuffer {
         onRoom = null;
     }
 
+    /** Whether a fetcher is parked, waiting for room (it sends no request until a poll resumes it). */
+    synchronized boolean fetcherWaiting() {
+        return onRoom != null;
+    }
+
     public synchronized boolean isEmpty() {
         return batches.isEmpty();
     }

@@ -1,0 +1,238 @@
+package io.sluice.client.consumer.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.sluice.client.consumer.ConsumerRecord;
+import io.sluice.client.consumer.Delivery;
+import io.sluice.client.consumer.StartPosition;
+import io.sluice.common.GrpcErrors;
+import io.sluice.common.SequenceNumber;
+import io.sluice.common.SluiceException;
+import io.sluice.proto.v1.ErrorCode;
+import io.sluice.proto.v1.GetRecordsRequest;
+import io.sluice.proto.v1.GetRecordsResponse;
+import io.sluice.proto.v1.GetShardIteratorRequest;
+import io.sluice.proto.v1.GetShardIteratorResponse;
+import io.sluice.proto.v1.Record;
+import io.sluice.proto.v1.StreamsGrpc;
+import io.sluice.proto.v1.SubscribeToShardEvent;
+import io.sluice.proto.v1.SubscribeToShardRequest;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A shard fetcher against fake Streams services on loopback: redirects, push falling back to polling, gaps. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ShardFetcherTest {
+    private static final String SHARD = "shardId-000000000000";
+    private static final int RECORDS = 50;
+
+    private final List<Server> servers = new ArrayList<>();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private BrokerChannels channels;
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+        if (channels != null) {
+            channels.close();
+        }
+        servers.forEach(Server::shutdownNow);
+    }
+
+    /**
+     * A shard of {@value #RECORDS} records. Iterators are "position"; subscriptions fail with {@code subscribeError}
+     * while it is set, else push every record from the start in events of 7 and then stay open.
+     */
+    private static final class FakeShard extends StreamsGrpc.StreamsImplBase {
+        volatile SluiceException readError;
+        volatile SluiceException subscribeError;
+        /** The first subscription fails with UNAVAILABLE after this many events (a leader stepping down). */
+        volatile int firstSubscriptionEvents = Integer.MAX_VALUE;
+        final AtomicInteger subscribeCalls = new AtomicInteger();
+        final AtomicInteger getRecordsCalls = new AtomicInteger();
+
+        static Record record(long position) {
+            return Record.newBuilder().setSequenceNumber(new SequenceNumber(1, position).toString())
+                    .setPartitionKey("k").setData(ByteString.copyFromUtf8("r" + position)).build();
+        }
+
+        static long after(String sequenceNumber) {
+            return SequenceNumber.parse(sequenceNumber, "s").position() + 1;
+        }
+
+        @Override
+        public void getShardIterator(GetShardIteratorRequest r, StreamObserver<GetShardIteratorResponse> out) {
+            if (readError != null) {
+                out.onError(GrpcErrors.toStatus(readError));
+                return;
+            }
+            long from = switch (r.getShardIteratorType()) {
+                case TRIM_HORIZON -> 0;
+                case AFTER_SEQUENCE_NUMBER -> after(r.getStartingSequenceNumber());
+                default -> throw new IllegalArgumentException(r.getShardIteratorType().name());
+            };
+            out.onNext(GetShardIteratorResponse.newBuilder().setShardIterator(Long.toString(from)).build());
+            out.onCompleted();
+        }
+
+        @Override
+        public void getRecords(GetRecordsRequest r, StreamObserver<GetRecordsResponse> out) {
+            getRecordsCalls.incrementAndGet();
+            long from = Long.parseLong(r.getShardIterator());
+            GetRecordsResponse.Builder b = GetRecordsResponse.newBuilder();
+            long to = Math.min(RECORDS, from + Math.min(r.getLimit(), 10));
+            for (long p = from; p < to; p++) {
+                b.addRecords(record(p));
+            }
+            out.onNext(b.setNextShardIterator(Long.toString(to)).build());
+            out.onCompleted();
+        }
+
+        @Override
+        public void subscribeToShard(SubscribeToShardRequest r, StreamObserver<SubscribeToShardEvent> out) {
+            int call = subscribeCalls.incrementAndGet();
+            SluiceException error = subscribeError != null ? subscribeError : readError;
+            if (error != null) {
+                out.onError(GrpcErrors.toStatus(error));
+                return;
+            }
+            long from = r.getStartingPosition().getSequenceNumber().isEmpty() ? 0
+                    : after(r.getStartingPosition().getSequenceNumber());
+            int events = 0;
+            for (long p = from; p < RECORDS; p += 7) {
+                if (call == 1 && events++ == firstSubscriptionEvents) {
+                    out.onError(GrpcErrors.toStatus(SluiceException.of(ErrorCode.UNAVAILABLE, "stepped down")));
+                    return;
+                }
+                SubscribeToShardEvent.Builder e = SubscribeToShardEvent.newBuilder();
+                for (long q = p; q < Math.min(RECORDS, p + 7); q++) {
+                    e.addRecords(record(q));
+                }
+                out.onNext(e.setContinuationSequenceNumber(e.getRecords(e.getRecordsCount() - 1)
+                        .getSequenceNumber()).build());
+            }
+        }
+    }
+
+    private String serve(FakeShard shard) throws IOException {
+        Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(shard).build()
+                .start();
+        servers.add(s);
+        return "127.0.0.1:" + s.getPort();
+    }
+
+    private ShardFetcher fetcher(List<String> endpoints, Delivery delivery, PrefetchBuffer buffer) {
+        channels = new BrokerChannels(endpoints, 0);
+        return new ShardFetcher(new ShardFetcher.Reads(channels, "s", scheduler, 10, Duration.ofMillis(20)), SHARD,
+                buffer, delivery);
+    }
+
+    /** Polls the buffer until {@code count} records came, checking they are positions 0.. in order. */
+    private static List<ConsumerRecord> drain(PrefetchBuffer buffer, int count) throws InterruptedException {
+        List<ConsumerRecord> got = new CopyOnWriteArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (got.size() < count) {
+            FetchedBatch b = buffer.poll();
+            if (b != null) {
+                got.addAll(b.records());
+            } else {
+                assertThat(System.nanoTime()).as("records arrive; got %d", got.size()).isLessThan(deadline);
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+        }
+        for (int i = 0; i < got.size(); i++) {
+            assertThat(got.get(i).sequenceNumber()).isEqualTo(new SequenceNumber(1, i).toString());
+        }
+        return got;
+    }
+
+    @Test
+    void notLeader_isFollowedToTheBrokerItNames_andRemembered() throws Exception {
+        FakeShard leader = new FakeShard();
+        String leaderAddress = serve(leader);
+        FakeShard follower = new FakeShard();
+        follower.readError = SluiceException.notLeader("group-1", "n2", leaderAddress);
+        String followerAddress = serve(follower);
+        for (Delivery d : Delivery.values()) {
+            PrefetchBuffer buffer = new PrefetchBuffer(1_000, 1 << 20, () -> { });
+            ShardFetcher f = fetcher(List.of(followerAddress), d, buffer);
+            f.start(StartPosition.trimHorizon());
+            drain(buffer, RECORDS);
+            assertThat(channels.readAddress(SHARD)).as("%s", d).isEqualTo(leaderAddress);
+            assertThat(f.currentDelivery()).isEqualTo(d);
+            f.stop();
+            channels.close();
+        }
+    }
+
+    @Test
+    void pushThatKeepsFailing_fallsBackToPolling_withoutGapsOrRepeats() throws Exception {
+        FakeShard shard = new FakeShard();
+        shard.subscribeError = SluiceException.of(ErrorCode.UNAVAILABLE, "subscriptions are broken here");
+        PrefetchBuffer buffer = new PrefetchBuffer(1_000, 1 << 20, () -> { });
+        ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.PUSH, buffer);
+        f.start(StartPosition.trimHorizon());
+        drain(buffer, RECORDS);
+        assertThat(shard.subscribeCalls.get()).isEqualTo(ShardFetcher.PUSH_FAILURES_BEFORE_POLLING);
+        assertThat(shard.getRecordsCalls.get()).isPositive();
+        assertThat(f.currentDelivery()).isEqualTo(Delivery.POLLING);
+    }
+
+    @Test
+    void aSubscriptionThatEnds_isResumedAfterTheLastRecordBuffered() throws Exception {
+        FakeShard shard = new FakeShard();
+        shard.firstSubscriptionEvents = 2;
+        PrefetchBuffer buffer = new PrefetchBuffer(1_000, 1 << 20, () -> { });
+        ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.PUSH, buffer);
+        f.start(StartPosition.afterSequenceNumber(new SequenceNumber(1, 19).toString()));
+        List<ConsumerRecord> got = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (got.size() < RECORDS - 20) {
+            FetchedBatch b = buffer.poll();
+            if (b == null) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                TimeUnit.MILLISECONDS.sleep(5);
+                continue;
+            }
+            got.addAll(b.records());
+        }
+        for (int i = 0; i < got.size(); i++) {
+            assertThat(got.get(i).sequenceNumber()).as("record %d", i)
+                    .isEqualTo(new SequenceNumber(1, 20 + i).toString());
+        }
+        assertThat(shard.subscribeCalls.get()).as("resubscribed once").isEqualTo(2);
+        assertThat(f.currentDelivery()).isEqualTo(Delivery.PUSH);
+    }
+
+    @Test
+    void aFullBuffer_stopsPolling_untilTheConsumerMakesRoom() throws Exception {
+        FakeShard shard = new FakeShard();
+        PrefetchBuffer buffer = new PrefetchBuffer(25, 1 << 20, () -> { });
+        ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.POLLING, buffer);
+        f.start(StartPosition.trimHorizon());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!buffer.fetcherWaiting()) {
+            assertThat(System.nanoTime()).as("the poller parks on a full buffer").isLessThan(deadline);
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        // Parked: the limit (25) was reached, with at most one call's worth (10) over it.
+        assertThat(buffer.records()).isBetween(25, 25 + 10);
+        assertThat(shard.getRecordsCalls.get()).isEqualTo((buffer.records() + 9) / 10);
+        drain(buffer, RECORDS);
+    }
+}

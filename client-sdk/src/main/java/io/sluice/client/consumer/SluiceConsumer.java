@@ -76,7 +76,7 @@ public final class SluiceConsumer implements AutoCloseable {
                 config.leaseDuration(), config.rpcTimeout());
         ShardConsumer.Settings settings = new ShardConsumer.Settings(checkpointCalls,
                 ShardFetcher.factory(new ShardFetcher.Reads(channels, config.stream(), fetchScheduler,
-                        config.pollLimit(), config.pollInterval()), config.delivery()),
+                        config.pollLimit(), config.pollInterval(), config.clock()), config.delivery()),
                 config.maxPrefetchRecords(), config.maxPrefetchBytes(), processors, config.clock(), recordsProcessed);
         this.coordinator = new LeaseCoordinator(w, coordinationCalls,
                 (lease, start) -> new ShardConsumer(lease, start, factory.create(lease.shardId()), settings),

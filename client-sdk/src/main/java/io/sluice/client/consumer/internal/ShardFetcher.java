@@ -4,7 +4,9 @@ import io.sluice.client.consumer.Delivery;
 import io.sluice.client.consumer.StartPosition;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.v1.ErrorCode;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * time: a push {@link Subscription} or a {@link Poller}. It keeps the position to resume from (after the last record
  * buffered, or after the continuation number the broker sent) so that a new source continues without gaps or
  * repeats whatever ended the previous one: NOT_LEADER (follow the leader it names), a broker going away, an expired
- * iterator. A redirect (NOT_LEADER naming the leader) is followed at once, but only
+ * iterator. A position that is still LATEST when a source ends (nothing read yet) continues AT_TIMESTAMP of when
+ * reading began rather than at a new LATEST, which would skip what was put in between. A redirect (NOT_LEADER naming the leader) is followed at once, but only
  * {@value #IMMEDIATE_REDIRECTS} times in a row: brokers that disagree about the leader during an election would
  * otherwise bounce the shard between them without pause. In push mode, {@value #PUSH_FAILURES_BEFORE_POLLING} subscriptions in a row that fail without delivering
  * anything switch the shard to polling for {@link #POLLING_FALLBACK}, after which push is tried again.
@@ -57,10 +60,15 @@ public final class ShardFetcher implements Fetcher {
     private int redirects;
     // System.nanoTime() has an arbitrary origin (it may be negative), so "push is due" starts from a real reading.
     private long pushAgainAtNanos = System.nanoTime();
+    // Wall-clock time just before the first read at LATEST, -1 until then.
+    private long latestSinceMs = -1;
 
-    /** What every shard's fetcher shares: channels, the stream, the scheduler and the read settings. */
+    /**
+     * What every shard's fetcher shares: channels, the stream, the scheduler, the read settings, and the clock that
+     * dates a LATEST start (compared with the brokers' arrival timestamps when reading resumes).
+     */
     public record Reads(BrokerChannels channels, String stream, ScheduledExecutorService scheduler, int pollLimit,
-                        Duration pollInterval) {
+                        Duration pollInterval, Clock clock) {
     }
 
     public ShardFetcher(Reads reads, String shardId, PrefetchBuffer buffer, Delivery delivery) {
@@ -195,6 +203,13 @@ public final class ShardFetcher implements Fetcher {
         synchronized (this) {
             if (stopped) {
                 return;
+            }
+            if (position.type() == StartPosition.Type.LATEST) {
+                if (latestSinceMs < 0) {
+                    latestSinceMs = reads.clock().millis();
+                } else {
+                    position = StartPosition.atTimestamp(Instant.ofEpochMilli(latestSinceMs));
+                }
             }
             s = pushDue() ? new Subscription(this) : new Poller(this);
             current = s;

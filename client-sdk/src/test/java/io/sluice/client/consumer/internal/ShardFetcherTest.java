@@ -18,6 +18,7 @@ import io.sluice.proto.v1.GetRecordsResponse;
 import io.sluice.proto.v1.GetShardIteratorRequest;
 import io.sluice.proto.v1.GetShardIteratorResponse;
 import io.sluice.proto.v1.Record;
+import io.sluice.proto.v1.ShardIteratorType;
 import io.sluice.proto.v1.StreamsGrpc;
 import io.sluice.proto.v1.SubscribeToShardEvent;
 import io.sluice.proto.v1.SubscribeToShardRequest;
@@ -41,6 +42,7 @@ class ShardFetcherTest {
     private static final String SHARD = "shardId-000000000000";
     private static final int RECORDS = 50;
 
+    private final TestClock clock = new TestClock();
     private final List<Server> servers = new ArrayList<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     private BrokerChannels channels;
@@ -60,6 +62,9 @@ class ShardFetcherTest {
      */
     private static final class FakeShard extends StreamsGrpc.StreamsImplBase {
         volatile SluiceException readError;
+        /** GetRecords calls that fail with UNAVAILABLE before the shard reads normally again. */
+        final AtomicInteger getRecordsFailures = new AtomicInteger();
+        final List<GetShardIteratorRequest> iteratorRequests = new CopyOnWriteArrayList<>();
         volatile SluiceException subscribeError;
         /** The first subscription fails with UNAVAILABLE after this many events (a leader stepping down). */
         volatile int firstSubscriptionEvents = Integer.MAX_VALUE;
@@ -81,8 +86,10 @@ class ShardFetcherTest {
                 out.onError(GrpcErrors.toStatus(readError));
                 return;
             }
+            iteratorRequests.add(r);
             long from = switch (r.getShardIteratorType()) {
-                case TRIM_HORIZON -> 0;
+                case TRIM_HORIZON, AT_TIMESTAMP -> 0; // every record "arrived" at time 0
+                case LATEST -> RECORDS;
                 case AFTER_SEQUENCE_NUMBER -> after(r.getStartingSequenceNumber());
                 default -> throw new IllegalArgumentException(r.getShardIteratorType().name());
             };
@@ -93,6 +100,10 @@ class ShardFetcherTest {
         @Override
         public void getRecords(GetRecordsRequest r, StreamObserver<GetRecordsResponse> out) {
             getRecordsCalls.incrementAndGet();
+            if (getRecordsFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                out.onError(GrpcErrors.toStatus(SluiceException.of(ErrorCode.UNAVAILABLE, "leader stepped down")));
+                return;
+            }
             long from = Long.parseLong(r.getShardIterator());
             GetRecordsResponse.Builder b = GetRecordsResponse.newBuilder();
             long to = Math.min(RECORDS, from + Math.min(r.getLimit(), 10));
@@ -138,8 +149,8 @@ class ShardFetcherTest {
 
     private ShardFetcher fetcher(List<String> endpoints, Delivery delivery, PrefetchBuffer buffer) {
         channels = new BrokerChannels(endpoints, 0);
-        return new ShardFetcher(new ShardFetcher.Reads(channels, "s", scheduler, 10, Duration.ofMillis(20)), SHARD,
-                buffer, delivery);
+        return new ShardFetcher(new ShardFetcher.Reads(channels, "s", scheduler, 10, Duration.ofMillis(20), clock),
+                SHARD, buffer, delivery);
     }
 
     /** Polls the buffer until {@code count} records came, checking they are positions 0.. in order. */
@@ -217,6 +228,24 @@ class ShardFetcherTest {
         }
         assertThat(shard.subscribeCalls.get()).as("resubscribed once").isEqualTo(2);
         assertThat(f.currentDelivery()).isEqualTo(Delivery.PUSH);
+    }
+
+    @Test
+    void aReadThatFailsBeforeAnythingArrived_atLatest_resumesAtTheTimeReadingBegan() throws Exception {
+        FakeShard shard = new FakeShard();
+        shard.getRecordsFailures.set(1);
+        PrefetchBuffer buffer = new PrefetchBuffer(1_000, 1 << 20, () -> { });
+        ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.POLLING, buffer);
+        long startedMs = clock.millis();
+        f.start(StartPosition.latest());
+        clock.advance(Duration.ofSeconds(5));
+        // In the fake, every record arrived at time 0 <= startedMs: resuming AT_TIMESTAMP reads them all, where a
+        // new LATEST would have read none.
+        drain(buffer, RECORDS);
+        assertThat(shard.iteratorRequests).hasSize(2);
+        assertThat(shard.iteratorRequests.get(0).getShardIteratorType()).isEqualTo(ShardIteratorType.LATEST);
+        assertThat(shard.iteratorRequests.get(1).getShardIteratorType()).isEqualTo(ShardIteratorType.AT_TIMESTAMP);
+        assertThat(shard.iteratorRequests.get(1).getTimestamp()).isEqualTo(startedMs);
     }
 
     @Test

@@ -21,8 +21,9 @@ public interface Checkpointer {
     /**
      * Checkpoints at a record already delivered: everything up to and including it was processed.
      *
-     * @throws IllegalArgumentException when the sequence number is not one of this shard's delivered records, or
-     *                                  lies before the last checkpoint
+     * @throws IllegalArgumentException when the sequence number is not a sequence number of this stream, lies after
+     *                                  the last record delivered, or before the last checkpoint
+     * @throws IllegalStateException    after {@link #checkpointShardEnd()}
      */
     void checkpoint(String sequenceNumber);
 

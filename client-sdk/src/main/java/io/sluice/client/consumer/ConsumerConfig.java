@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * @param processorThreads   threads that run the processors' callbacks (all shards share them)
  * @param rpcTimeout         how long one lease or checkpoint call is retried while the cluster is unavailable
  * @param shutdownTimeout    how long a graceful shutdown waits for processors to checkpoint and leases to be released
- * @param clock              time for rates and for the local view of lease expiry (lease times are cluster time)
+ * @param clock              time for rates, for the local view of lease expiry (lease times are cluster time), and
+ *                           for dating a LATEST start (see docs/consumer.md)
  */
 public record ConsumerConfig(List<String> endpoints, String application, String stream, String workerId,
                              Duration leaseDuration, Duration renewInterval, StartPosition initialPosition,

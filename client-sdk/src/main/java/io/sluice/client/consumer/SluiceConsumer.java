@@ -128,7 +128,8 @@ public final class SluiceConsumer implements AutoCloseable {
     /**
      * Graceful shutdown: stops taking leases, lets each processor checkpoint in {@code shutdownRequested} and
      * releases each lease as soon as its processor returns, so other workers take the shards over without waiting for
-     * expiry. Waits up to the shutdown timeout; leases not released by then expire. Idempotent.
+     * expiry. Waits up to the shutdown timeout; leases not released by then expire. Idempotent. Do not call it from
+     * a processor callback: it waits for the callbacks to return.
      */
     @Override
     public void close() {

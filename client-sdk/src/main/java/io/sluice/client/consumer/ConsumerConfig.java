@@ -1,87 +1,277 @@
 package io.sluice.client.consumer;
 
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * The settings of one consumer worker, validated once by {@link SluiceConsumer.Builder#build()}; errors name the
- * builder method. docs/consumer.md lists them with their defaults.
+ * A consumer worker's configuration: every setting declared once in {@link #SETTINGS} (key, type, default,
+ * validation, one line of documentation), validated as a whole when the consumer is built; errors name the key.
+ * Immutable.
  *
- * @param endpoints          brokers' client addresses (host:port); any of them serves lease calls, reads go to each
- *                           shard's leader as the brokers name it
- * @param application        the consumer application: workers of one application share the stream's shards
- * @param stream             the stream read
- * @param workerId           this worker, unique among the application's running workers (and per process run)
- * @param leaseDuration      how long a lease lasts without renewal: a crashed worker's shards wait this long
- * @param renewInterval      how often held leases are renewed (one RenewLeases call) and leases are balanced
- * @param initialPosition    where shards without a checkpoint start
- * @param delivery           push subscription or polling
- * @param pollInterval       polling: the wait after a GetRecords call that returned nothing
- * @param pollLimit          polling: records per GetRecords call
- * @param maxPrefetchRecords per shard: records read ahead of the processor
- * @param maxPrefetchBytes   per shard: payload bytes read ahead of the processor
- * @param processorThreads   threads that run the processors' callbacks (all shards share them)
- * @param rpcTimeout         how long one lease or checkpoint call is retried while the cluster is unavailable
- * @param shutdownTimeout    how long a graceful shutdown waits for processors to checkpoint and leases to be released
- * @param clock              time for rates, for the local view of lease expiry (lease times are cluster time), and
- *                           for dating a LATEST start (see docs/consumer.md)
+ * <p>Set it through {@link SluiceConsumer#builder()} (one method per setting) or from text with
+ * {@link SluiceConsumer.Builder#properties(Map)}. The clock, the random source and the processor factory are objects,
+ * given to the builder only.
  */
-public record ConsumerConfig(List<String> endpoints, String application, String stream, String workerId,
-                             Duration leaseDuration, Duration renewInterval, StartPosition initialPosition,
-                             Delivery delivery, Duration pollInterval, int pollLimit, int maxPrefetchRecords,
-                             long maxPrefetchBytes, int processorThreads, Duration rpcTimeout,
-                             Duration shutdownTimeout, Clock clock) {
+public final class ConsumerConfig {
     private static final Pattern ID = Pattern.compile("[a-zA-Z0-9_.:-]{1,128}");
     private static final Pattern STREAM = Pattern.compile("[a-zA-Z0-9_.-]{1,128}");
-    private static final Pattern HOST_PORT = Pattern.compile("[^:\\s]+:\\d{1,5}");
 
-    public ConsumerConfig {
-        endpoints = List.copyOf(require(endpoints, "endpoints"));
-        check(!endpoints.isEmpty(), "endpoints", "at least one host:port", "none");
-        for (String e : endpoints) {
-            check(HOST_PORT.matcher(e).matches(), "endpoints", "host:port", "'" + e + "'");
-        }
-        check(ID.matcher(require(application, "application")).matches(), "application",
-                "1..128 characters of [a-zA-Z0-9_.:-]", "'" + application + "'");
-        check(STREAM.matcher(require(stream, "stream")).matches(), "stream", "1..128 characters of [a-zA-Z0-9_.-]",
-                "'" + stream + "'");
-        check(ID.matcher(require(workerId, "workerId")).matches(), "workerId",
-                "1..128 characters of [a-zA-Z0-9_.:-]", "'" + workerId + "'");
-        checkRange(require(leaseDuration, "leaseDuration"), Duration.ofSeconds(1), Duration.ofMinutes(10),
-                "leaseDuration");
-        checkRange(require(renewInterval, "renewInterval"), Duration.ofMillis(10), leaseDuration.minusMillis(1),
-                "renewInterval");
-        require(initialPosition, "initialPosition");
-        check(initialPosition.type() != StartPosition.Type.AFTER_SEQUENCE_NUMBER, "initialPosition",
-                "TRIM_HORIZON, LATEST or AT_TIMESTAMP", initialPosition.toString());
-        require(delivery, "delivery");
-        checkRange(require(pollInterval, "pollInterval"), Duration.ofMillis(1), Duration.ofMinutes(1), "pollInterval");
-        check(pollLimit >= 1 && pollLimit <= 10_000, "pollLimit", "1..10000", String.valueOf(pollLimit));
-        check(maxPrefetchRecords >= 1, "maxPrefetchRecords", ">= 1", String.valueOf(maxPrefetchRecords));
-        check(maxPrefetchBytes >= 1, "maxPrefetchBytes", ">= 1", String.valueOf(maxPrefetchBytes));
-        check(processorThreads >= 1, "processorThreads", ">= 1", String.valueOf(processorThreads));
-        checkRange(require(rpcTimeout, "rpcTimeout"), Duration.ofMillis(100), Duration.ofMinutes(10), "rpcTimeout");
-        checkRange(require(shutdownTimeout, "shutdownTimeout"), Duration.ZERO, Duration.ofHours(1), "shutdownTimeout");
-        require(clock, "clock");
+    public static final ConsumerSetting<List<String>> ENDPOINTS = new ConsumerSetting<>("endpoints", "endpoints",
+            "a comma-separated list of host:port", null, "(required)", ConsumerConfig::parseEndpoints,
+            l -> !l.isEmpty() && l.stream().allMatch(ConsumerConfig::isHostPort), "one or more host:port",
+            "Brokers' client addresses; any of them serves lease calls, reads go to each shard's leader as the "
+                    + "brokers name it.");
+    public static final ConsumerSetting<String> APPLICATION = ConsumerSetting.ofName("application", "application",
+            "(required)", ID, "1..128 characters of [a-zA-Z0-9_.:-]",
+            "The consumer application: its workers share the stream's shards; leases and checkpoints are per "
+                    + "application.");
+    public static final ConsumerSetting<String> STREAM_NAME = ConsumerSetting.ofName("stream", "stream",
+            "(required)", STREAM, "1..128 characters of [a-zA-Z0-9_.-]", "The stream read.");
+    public static final ConsumerSetting<String> WORKER_ID = ConsumerSetting.ofName("worker.id", "workerId",
+            "host name + random suffix", ID, "1..128 characters of [a-zA-Z0-9_.:-]",
+            "This worker; unique among the application's running workers (the default is new for every process).");
+    public static final ConsumerSetting<Duration> LEASE_DURATION = ConsumerSetting.ofMillis("lease.duration.ms",
+            "leaseDuration", Duration.ofSeconds(10), null, 1_000, 600_000,
+            "How long a lease lasts without renewal: a crashed worker's shards wait this long.");
+    public static final ConsumerSetting<Duration> RENEW_INTERVAL = ConsumerSetting.ofMillis("renew.interval.ms",
+            "renewInterval", null, "lease.duration.ms / 3", 10, 600_000,
+            "One lease cycle: renew every lease held (one call), list the leases, take or steal; < lease.duration.ms.");
+    public static final ConsumerSetting<StartPosition> INITIAL_POSITION = new ConsumerSetting<>("initial.position",
+            "initialPosition", "TRIM_HORIZON, LATEST or AT_TIMESTAMP:{ms since the epoch}", StartPosition.latest(),
+            "`LATEST`", ConsumerConfig::parsePosition, p -> p.type() != StartPosition.Type.AFTER_SEQUENCE_NUMBER,
+            "TRIM_HORIZON, LATEST or AT_TIMESTAMP", "Where a shard without a checkpoint starts (a child of a finished "
+                    + "shard starts at TRIM_HORIZON).");
+    public static final ConsumerSetting<Delivery> DELIVERY = new ConsumerSetting<>("delivery", "delivery",
+            "PUSH or POLLING", Delivery.PUSH, "`PUSH`", s -> Delivery.valueOf(s.toUpperCase(Locale.ROOT)), d -> true,
+            "PUSH or POLLING", "SubscribeToShard (falling back to polling while it fails), or GetRecords in a loop.");
+    public static final ConsumerSetting<Duration> POLL_INTERVAL = ConsumerSetting.ofMillis("poll.interval.ms",
+            "pollInterval", Duration.ofMillis(200), null, 1, 60_000,
+            "Polling: the wait after a GetRecords call that returned nothing.");
+    public static final ConsumerSetting<Integer> POLL_LIMIT = ConsumerSetting.ofInt("poll.limit", "pollLimit", 1000,
+            null, 1, 10_000, "Polling: records per GetRecords call.");
+    public static final ConsumerSetting<Integer> PREFETCH_MAX_RECORDS = ConsumerSetting.ofInt("prefetch.max.records",
+            "maxPrefetchRecords", 10_000, null, 1, Integer.MAX_VALUE,
+            "Per shard: records read ahead of the processor (plus at most one batch).");
+    public static final ConsumerSetting<Long> PREFETCH_MAX_BYTES = ConsumerSetting.ofLong("prefetch.max.bytes",
+            "maxPrefetchBytes", 8L << 20, 1, Long.MAX_VALUE,
+            "Per shard: data + key bytes read ahead of the processor (plus at most one batch).");
+    public static final ConsumerSetting<Integer> PROCESSOR_THREADS = ConsumerSetting.ofInt("processor.threads",
+            "processorThreads", null, "the number of cores, at least 2", 1, 10_000,
+            "Threads running the processors' callbacks, shared by every shard.");
+    public static final ConsumerSetting<Duration> RPC_TIMEOUT = ConsumerSetting.ofMillis("rpc.timeout.ms",
+            "rpcTimeout", Duration.ofSeconds(10), null, 100, 600_000,
+            "How long a checkpoint or release call is retried while the cluster is unavailable (lease-cycle calls: "
+                    + "at most renew.interval.ms).");
+    public static final ConsumerSetting<Duration> SHUTDOWN_TIMEOUT = ConsumerSetting.ofMillis("shutdown.timeout.ms",
+            "shutdownTimeout", Duration.ofSeconds(30), null, 0, 3_600_000,
+            "How long close() waits for processors to checkpoint and leases to be released.");
+
+    public static final List<ConsumerSetting<?>> SETTINGS = List.of(ENDPOINTS, APPLICATION, STREAM_NAME, WORKER_ID,
+            LEASE_DURATION, RENEW_INTERVAL, INITIAL_POSITION, DELIVERY, POLL_INTERVAL, POLL_LIMIT,
+            PREFETCH_MAX_RECORDS, PREFETCH_MAX_BYTES, PROCESSOR_THREADS, RPC_TIMEOUT, SHUTDOWN_TIMEOUT);
+
+    private final Map<ConsumerSetting<?>, Object> values;
+    private final Clock clock;
+
+    private ConsumerConfig(Map<ConsumerSetting<?>, Object> values, Clock clock) {
+        this.values = values;
+        this.clock = clock;
     }
 
-    private static <T> T require(T value, String option) {
-        if (value == null) {
-            throw new IllegalArgumentException(option + ": must be set");
+    /**
+     * Validates {@code set}; settings not in it take their defaults (derived ones: the worker id, the renew interval
+     * and the processor threads).
+     *
+     * @throws IllegalArgumentException naming the key of the first bad or missing value
+     */
+    static ConsumerConfig of(Map<ConsumerSetting<?>, Object> set, Clock clock) {
+        if (clock == null) {
+            throw new IllegalArgumentException("clock: must be set");
         }
-        return value;
+        Map<ConsumerSetting<?>, Object> given = new HashMap<>(set);
+        given.putIfAbsent(WORKER_ID, defaultWorkerId());
+        given.putIfAbsent(PROCESSOR_THREADS, Math.max(2, Runtime.getRuntime().availableProcessors()));
+        Map<ConsumerSetting<?>, Object> values = new LinkedHashMap<>();
+        for (ConsumerSetting<?> s : SETTINGS) {
+            if (s == RENEW_INTERVAL && !given.containsKey(s)) {
+                continue; // derived below, once the lease duration is known valid
+            }
+            values.put(s, checked(s, given.containsKey(s) ? given.get(s) : s.defaultValue()));
+        }
+        values.putIfAbsent(RENEW_INTERVAL, Duration.ofMillis(((Duration) values.get(LEASE_DURATION)).toMillis() / 3));
+        ConsumerConfig c = new ConsumerConfig(values, clock);
+        c.validateTogether();
+        return c;
     }
 
-    private static void check(boolean ok, String option, String expected, String actual) {
-        if (!ok) {
-            throw new IllegalArgumentException(option + ": must be " + expected + ", got " + actual);
+    /** Text settings (keys as in {@link #SETTINGS}) to values. */
+    static Map<ConsumerSetting<?>, Object> parse(Map<String, String> properties) {
+        Map<String, ConsumerSetting<?>> byKey = new HashMap<>();
+        SETTINGS.forEach(s -> byKey.put(s.key(), s));
+        Map<ConsumerSetting<?>, Object> set = new HashMap<>();
+        for (Map.Entry<String, String> e : properties.entrySet()) {
+            ConsumerSetting<?> s = byKey.get(e.getKey());
+            if (s == null) {
+                throw new IllegalArgumentException(e.getKey() + ": unknown consumer setting (see docs/consumer.md)");
+            }
+            set.put(s, s.parse(e.getValue()));
+        }
+        return set;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T checked(ConsumerSetting<T> s, Object value) {
+        return s.check((T) value);
+    }
+
+    private void validateTogether() {
+        if (renewInterval().compareTo(leaseDuration()) >= 0) {
+            throw new IllegalArgumentException(RENEW_INTERVAL.key() + ": must be shorter than "
+                    + LEASE_DURATION.key() + " (" + leaseDuration().toMillis() + " ms), got "
+                    + renewInterval().toMillis() + " ms");
         }
     }
 
-    private static void checkRange(Duration d, Duration min, Duration max, String option) {
-        check(d.compareTo(min) >= 0 && d.compareTo(max) <= 0, option, min.toMillis() + ".." + max.toMillis() + " ms",
-                d.toMillis() + " ms");
+    @SuppressWarnings("unchecked")
+    public <T> T get(ConsumerSetting<T> setting) {
+        return (T) values.get(setting);
+    }
+
+    public List<String> endpoints() {
+        return get(ENDPOINTS);
+    }
+
+    public String application() {
+        return get(APPLICATION);
+    }
+
+    public String stream() {
+        return get(STREAM_NAME);
+    }
+
+    public String workerId() {
+        return get(WORKER_ID);
+    }
+
+    public Duration leaseDuration() {
+        return get(LEASE_DURATION);
+    }
+
+    public Duration renewInterval() {
+        return get(RENEW_INTERVAL);
+    }
+
+    public StartPosition initialPosition() {
+        return get(INITIAL_POSITION);
+    }
+
+    public Delivery delivery() {
+        return get(DELIVERY);
+    }
+
+    public Duration pollInterval() {
+        return get(POLL_INTERVAL);
+    }
+
+    public int pollLimit() {
+        return get(POLL_LIMIT);
+    }
+
+    public int maxPrefetchRecords() {
+        return get(PREFETCH_MAX_RECORDS);
+    }
+
+    public long maxPrefetchBytes() {
+        return get(PREFETCH_MAX_BYTES);
+    }
+
+    public int processorThreads() {
+        return get(PROCESSOR_THREADS);
+    }
+
+    public Duration rpcTimeout() {
+        return get(RPC_TIMEOUT);
+    }
+
+    public Duration shutdownTimeout() {
+        return get(SHUTDOWN_TIMEOUT);
+    }
+
+    /** Time for rates, for the local view of lease validity (lease times are cluster time), and for LATEST starts. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The settings table of docs/consumer.md. */
+    public static String referenceMarkdown() {
+        StringBuilder b = new StringBuilder();
+        b.append("| key | builder method | type | default | valid | meaning |\n");
+        b.append("|---|---|---|---|---|---|\n");
+        for (ConsumerSetting<?> s : SETTINGS) {
+            b.append("| `").append(s.key()).append("` | `").append(s.builderMethod()).append("` | ")
+                    .append(s.type()).append(" | ").append(s.defaultText()).append(" | ").append(s.validText())
+                    .append(" | ").append(s.doc()).append(" |\n");
+        }
+        return b.toString();
+    }
+
+    private static List<String> parseEndpoints(String text) {
+        return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    static boolean isHostPort(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            return false;
+        }
+        try {
+            int port = Integer.parseInt(s.substring(colon + 1));
+            return port > 0 && port < 65536;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static StartPosition parsePosition(String text) {
+        String t = text.toUpperCase(Locale.ROOT);
+        if (t.equals("TRIM_HORIZON")) {
+            return StartPosition.trimHorizon();
+        }
+        if (t.equals("LATEST")) {
+            return StartPosition.latest();
+        }
+        if (t.startsWith("AT_TIMESTAMP:")) {
+            return StartPosition.atTimestamp(Instant.ofEpochMilli(Long.parseLong(t.substring(13))));
+        }
+        throw new IllegalArgumentException("not a start position: " + text);
+    }
+
+    private static String defaultWorkerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "worker";
+        }
+        host = host.replaceAll("[^a-zA-Z0-9_.:-]", "_");
+        host = host.substring(0, Math.min(host.length(), 90));
+        return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("ConsumerConfig{");
+        values.forEach((k, v) -> b.append(k.key()).append('=').append(v).append(", "));
+        return b.append("clock=").append(clock).append('}').toString();
     }
 }

@@ -5,13 +5,13 @@ import io.sluice.client.consumer.internal.GrpcLeaseClient;
 import io.sluice.client.consumer.internal.LeaseCoordinator;
 import io.sluice.client.consumer.internal.ShardConsumer;
 import io.sluice.client.consumer.internal.ShardFetcher;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -194,23 +194,12 @@ public final class SluiceConsumer implements AutoCloseable {
         };
     }
 
-    /** Builds a {@link SluiceConsumer}; see {@link ConsumerConfig} for what each setting means. */
+    /**
+     * Builds a {@link SluiceConsumer}. Each setting method stands for one entry of {@link ConsumerConfig#SETTINGS}
+     * (key, default and range there and in docs/consumer.md); everything is validated by {@link #build()}.
+     */
     public static final class Builder {
-        private List<String> endpoints = List.of();
-        private String application;
-        private String stream;
-        private String workerId;
-        private Duration leaseDuration = Duration.ofSeconds(10);
-        private Duration renewInterval;
-        private StartPosition initialPosition = StartPosition.latest();
-        private Delivery delivery = Delivery.PUSH;
-        private Duration pollInterval = Duration.ofMillis(200);
-        private int pollLimit = 1000;
-        private int maxPrefetchRecords = 10_000;
-        private long maxPrefetchBytes = 8L << 20;
-        private int processorThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        private Duration rpcTimeout = Duration.ofSeconds(10);
-        private Duration shutdownTimeout = Duration.ofSeconds(30);
+        private final Map<ConsumerSetting<?>, Object> values = new HashMap<>();
         private Clock clock = Clock.systemUTC();
         private RecordProcessorFactory processorFactory;
         private Random random = new Random();
@@ -218,99 +207,94 @@ public final class SluiceConsumer implements AutoCloseable {
         private Builder() {
         }
 
-        /** Broker client addresses, host:port. Required. */
-        public Builder endpoints(String... hostPorts) {
-            this.endpoints = List.of(hostPorts);
+        private Builder set(ConsumerSetting<?> setting, Object value) {
+            values.put(setting, value);
             return this;
         }
 
-        public Builder endpoints(List<String> hostPorts) {
-            this.endpoints = List.copyOf(hostPorts);
+        /** Settings as text, keys as in {@link ConsumerConfig#SETTINGS}; an unknown key or bad value fails here. */
+        public Builder properties(Map<String, String> properties) {
+            values.putAll(ConsumerConfig.parse(properties));
             return this;
+        }
+
+        /** Broker client addresses, host:port. Required. */
+        public Builder endpoints(String... hostPorts) {
+            return set(ConsumerConfig.ENDPOINTS, List.of(hostPorts));
+        }
+
+        public Builder endpoints(List<String> hostPorts) {
+            return set(ConsumerConfig.ENDPOINTS, List.copyOf(hostPorts));
         }
 
         /** The consumer application's name. Required. */
         public Builder application(String application) {
-            this.application = application;
-            return this;
+            return set(ConsumerConfig.APPLICATION, application);
         }
 
         /** The stream to read. Required. */
         public Builder stream(String stream) {
-            this.stream = stream;
-            return this;
+            return set(ConsumerConfig.STREAM_NAME, stream);
         }
 
         /** Default: the host name and a random suffix, so that every process run is a new worker. */
         public Builder workerId(String workerId) {
-            this.workerId = workerId;
-            return this;
+            return set(ConsumerConfig.WORKER_ID, workerId);
         }
 
         /** Default 10 s; 1 s..10 min. */
         public Builder leaseDuration(Duration leaseDuration) {
-            this.leaseDuration = leaseDuration;
-            return this;
+            return set(ConsumerConfig.LEASE_DURATION, leaseDuration);
         }
 
         /** Default a third of the lease duration; must be shorter than it. */
         public Builder renewInterval(Duration renewInterval) {
-            this.renewInterval = renewInterval;
-            return this;
+            return set(ConsumerConfig.RENEW_INTERVAL, renewInterval);
         }
 
         /** Default LATEST; TRIM_HORIZON, LATEST or AT_TIMESTAMP. */
         public Builder initialPosition(StartPosition initialPosition) {
-            this.initialPosition = initialPosition;
-            return this;
+            return set(ConsumerConfig.INITIAL_POSITION, initialPosition);
         }
 
         /** Default PUSH. */
         public Builder delivery(Delivery delivery) {
-            this.delivery = delivery;
-            return this;
+            return set(ConsumerConfig.DELIVERY, delivery);
         }
 
         /** Default 200 ms. */
         public Builder pollInterval(Duration pollInterval) {
-            this.pollInterval = pollInterval;
-            return this;
+            return set(ConsumerConfig.POLL_INTERVAL, pollInterval);
         }
 
         /** Default 1000; 1..10000. */
         public Builder pollLimit(int pollLimit) {
-            this.pollLimit = pollLimit;
-            return this;
+            return set(ConsumerConfig.POLL_LIMIT, pollLimit);
         }
 
         /** Per shard, default 10,000. */
         public Builder maxPrefetchRecords(int maxPrefetchRecords) {
-            this.maxPrefetchRecords = maxPrefetchRecords;
-            return this;
+            return set(ConsumerConfig.PREFETCH_MAX_RECORDS, maxPrefetchRecords);
         }
 
         /** Per shard, default 8 MiB. */
         public Builder maxPrefetchBytes(long maxPrefetchBytes) {
-            this.maxPrefetchBytes = maxPrefetchBytes;
-            return this;
+            return set(ConsumerConfig.PREFETCH_MAX_BYTES, maxPrefetchBytes);
         }
 
         /** Default the number of cores, at least 2. */
         public Builder processorThreads(int processorThreads) {
-            this.processorThreads = processorThreads;
-            return this;
+            return set(ConsumerConfig.PROCESSOR_THREADS, processorThreads);
         }
 
         /** Default 10 s. */
         public Builder rpcTimeout(Duration rpcTimeout) {
-            this.rpcTimeout = rpcTimeout;
-            return this;
+            return set(ConsumerConfig.RPC_TIMEOUT, rpcTimeout);
         }
 
         /** Default 30 s. */
         public Builder shutdownTimeout(Duration shutdownTimeout) {
-            this.shutdownTimeout = shutdownTimeout;
-            return this;
+            return set(ConsumerConfig.SHUTDOWN_TIMEOUT, shutdownTimeout);
         }
 
         /** Default the system clock. */
@@ -333,28 +317,11 @@ public final class SluiceConsumer implements AutoCloseable {
 
         /** @throws IllegalArgumentException naming the setting that is missing or out of range */
         public SluiceConsumer build() {
+            ConsumerConfig config = ConsumerConfig.of(values, clock);
             if (processorFactory == null) {
                 throw new IllegalArgumentException("processorFactory: must be set");
             }
-            Duration renew = renewInterval != null ? renewInterval
-                    : leaseDuration == null ? null : leaseDuration.dividedBy(3);
-            ConsumerConfig config = new ConsumerConfig(endpoints, application, stream,
-                    workerId != null ? workerId : defaultWorkerId(), leaseDuration, renew, initialPosition, delivery,
-                    pollInterval, pollLimit, maxPrefetchRecords, maxPrefetchBytes, processorThreads, rpcTimeout,
-                    shutdownTimeout, clock);
             return new SluiceConsumer(config, processorFactory, random);
-        }
-
-        private static String defaultWorkerId() {
-            String host;
-            try {
-                host = InetAddress.getLocalHost().getHostName();
-            } catch (java.io.IOException e) {
-                host = "worker";
-            }
-            host = host.replaceAll("[^a-zA-Z0-9_.:-]", "_");
-            host = host.substring(0, Math.min(host.length(), 90));
-            return host + "-" + UUID.randomUUID().toString().substring(0, 8);
         }
     }
 }

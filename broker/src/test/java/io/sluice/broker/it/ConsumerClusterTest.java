@@ -168,11 +168,8 @@ class ConsumerClusterTest {
         ConsumerLedger.Report report = ledger.check();
         assertThat(report.records()).isEqualTo(total);
         long stolen = ws.stream().mapToLong(w -> w.metrics().leasesStolen()).sum();
-        assertThat(stolen).as("w2 and w3 took 8 leases from busier workers").isGreaterThanOrEqualTo(8);
-        assertThat(report.takeovers()).isGreaterThanOrEqualTo(8);
-        if (report.takeovers() == 0) {
-            assertThat(report.duplicates()).isZero();
-        }
+        assertThat(report.takeovers()).as("w2 and w3 took 8 of w1's shards while records flowed")
+                .isGreaterThanOrEqualTo(8);
         System.out.printf("[consumer] scenario 1: %d records put in %d ms, all processed after %d ms; %d deliveries, "
                         + "%d duplicates over %d takeovers (%d steals) %s; records processed per worker: %s%n",
                 total, putMs, doneMs, report.deliveries(), report.duplicates(), report.takeovers(), stolen,

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
@@ -227,6 +228,21 @@ class LeaseCoordinatorTest {
         int calls = cluster.calls.size();
         workers.get("a").runOnce();
         assertThat(cluster.calls.subList(calls, cluster.calls.size())).noneMatch(s -> s.contains("acquire"));
+    }
+
+    @Test
+    void aConsumerThatEnded_isNoLongerListedAsHeld_evenBeforeItsRemovalRan() {
+        worker("a");
+        round("a");
+        LeaseCoordinator a = workers.get("a");
+        ShardConsumer c = a.consumers().get(0);
+        AtomicReference<Set<String>> seen = new AtomicReference<>();
+        // Registered after the coordinator's own callback, so it runs before it (as close() may): what does it see?
+        c.done().whenComplete((outcome, error) -> seen.set(a.heldShards()));
+        c.requestShutdown();
+        pool.runAll();
+        assertThat(seen.get()).hasSize(11).doesNotContain(c.shardId());
+        assertThat(a.shardMetrics()).hasSize(11);
     }
 
     @Test

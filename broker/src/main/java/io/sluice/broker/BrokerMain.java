@@ -15,7 +15,11 @@ public final class BrokerMain {
     private BrokerMain() {
     }
 
+    /** The system property that sizes the JDK's common ForkJoinPool. */
+    static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
     public static void main(String[] args) throws Exception {
+        useCommonPoolForAsyncTasks();
         Path file = null;
         Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -50,5 +54,18 @@ public final class BrokerMain {
             stopped.countDown();
         }, "sluice-shutdown"));
         stopped.await();
+    }
+
+    /**
+     * On a machine with one or two cores the JDK sizes its common pool to one thread, and CompletableFuture's async
+     * methods then start a new thread for every task. Ratis's follower append path uses them, so a follower started
+     * (and tore down) a thread per appendEntries call: about 16 a second per broker under load in our 3-broker
+     * benchmark. Two threads are enough to use the pool; an explicit setting wins. Must run before anything touches
+     * CompletableFuture or ForkJoinPool.
+     */
+    static void useCommonPoolForAsyncTasks() {
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty(COMMON_POOL_PARALLELISM, "2");
+        }
     }
 }

@@ -56,6 +56,8 @@ class HashKeyTest {
     @Test
     void shardId_formatsAndParses() {
         assertThat(ShardId.format(3)).isEqualTo("shardId-000000000003");
+        assertThat(ShardId.format(0)).isEqualTo("shardId-000000000000");
+        assertThat(ShardId.format(Integer.MAX_VALUE)).isEqualTo("shardId-002147483647");
         assertThat(ShardId.parse("shardId-000000000123", "shard_id")).isEqualTo(123);
         assertThatThrownBy(() -> ShardId.parse("shard-1", "shard_id"))
                 .isInstanceOf(SluiceException.class).hasMessageContaining("shard_id");

@@ -1,0 +1,187 @@
+package io.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.sluice.broker.Broker;
+import io.sluice.broker.config.BrokerConfig;
+import io.sluice.proto.v1.CreateStreamResponse;
+import io.sluice.proto.v1.DescribeClusterResponse;
+import io.sluice.proto.v1.DescribeStreamSummaryResponse;
+import io.sluice.proto.v1.GetRecordsResponse;
+import io.sluice.proto.v1.ListShardsResponse;
+import io.sluice.proto.v1.ListStreamsResponse;
+import io.sluice.proto.v1.PutRecordResponse;
+import io.sluice.proto.v1.Record;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every CLI command end to end against a real in-process broker; JSON output parsed back into the API's messages. */
+class CliTest {
+    @TempDir
+    static Path dir;
+    static Broker broker;
+    static String endpoint;
+
+    record Result(int exit, String out, String err) {
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        int client = freePort();
+        int raft = freePort();
+        endpoint = "127.0.0.1:" + client;
+        broker = Broker.start(BrokerConfig.of(Map.of("data.dir", dir.resolve("b").toString(),
+                "client.address", endpoint, "raft.address", "127.0.0.1:" + raft)), Clock.systemUTC());
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (run("cluster", "status", "--output", "json").exit != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    static Result run(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (all.stream().noneMatch(a -> a.startsWith("--endpoint"))) {
+            all.add("--endpoint=" + endpoint);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = SluiceCli.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static <T extends Message.Builder> T parse(String json, T builder) throws IOException {
+        JsonFormat.parser().merge(json, builder);
+        return builder;
+    }
+
+    @Test
+    void streamLifecycle_createDescribeListShardsDelete() throws Exception {
+        Result created = run("stream", "create", "orders", "--shards", "4", "--output", "json");
+        assertThat(created.exit).as(created.err).isZero();
+        assertThat(parse(created.out, CreateStreamResponse.newBuilder()).getStream().getOpenShardCount()).isEqualTo(4);
+
+        Result described = run("stream", "describe", "orders", "--output", "json");
+        assertThat(parse(described.out, DescribeStreamSummaryResponse.newBuilder()).getStreamDescriptionSummary()
+                .getStreamName()).isEqualTo("orders");
+        assertThat(run("stream", "describe", "orders").out).contains("orders").contains("ACTIVE");
+
+        Result listed = run("stream", "list", "--output", "json");
+        assertThat(parse(listed.out, ListStreamsResponse.newBuilder()).getStreamNamesList()).contains("orders");
+
+        Result shards = run("shard", "list", "orders", "--output", "json");
+        assertThat(parse(shards.out, ListShardsResponse.newBuilder()).getShardsList()).hasSize(4);
+        assertThat(run("shard", "list", "orders").out).contains("shardId-000000000003").contains("open");
+
+        Result deleted = run("stream", "delete", "orders");
+        assertThat(deleted.exit).isZero();
+        assertThat(deleted.out).contains("deleted stream orders");
+        Result gone = run("stream", "describe", "orders");
+        assertThat(gone.exit).isEqualTo(SluiceCli.Exit.NOT_FOUND);
+        assertThat(gone.err).contains("orders").contains("sluice stream list");
+    }
+
+    @Test
+    void putOneRecord_andLinesFromAFile_thenGetAndTailReadThemBackInOrder() throws Exception {
+        assertThat(run("stream", "create", "events", "--shards", "1").exit).isZero();
+        Result one = run("put", "events", "--key", "k", "hello", "--output", "json");
+        assertThat(one.exit).as(one.err).isZero();
+        PutRecordResponse first = parse(one.out, PutRecordResponse.newBuilder()).build();
+        assertThat(first.getShardId()).isEqualTo("shardId-000000000000");
+
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            lines.add("{\"n\": " + i + "}");
+        }
+        Path file = dir.resolve("lines.txt");
+        Files.write(file, lines);
+        Result many = run("put", "events", "--file", file.toString(), "--output", "json");
+        assertThat(many.exit).as(many.err).isZero();
+        assertThat(many.out).contains("\"put\": 1200").contains("\"failed\": 0");
+        assertThat(many.err).as("no progress output when not on a terminal").isEmpty();
+
+        Result got = run("get", "events", "--shard-id", "shardId-000000000000", "--limit", "2000", "--output", "json");
+        List<String> data = new ArrayList<>();
+        for (Record r : parse(got.out, GetRecordsResponse.newBuilder()).getRecordsList()) {
+            data.add(r.getData().toStringUtf8());
+        }
+        List<String> expected = new ArrayList<>(List.of("hello"));
+        expected.addAll(lines);
+        assertThat(data).containsExactlyElementsOf(expected);
+
+        Result after = run("get", "events", "--shard-id", "shardId-000000000000", "--type", "AFTER_SEQUENCE_NUMBER",
+                "--sequence-number", first.getSequenceNumber(), "--limit", "1", "--output", "json");
+        assertThat(parse(after.out, GetRecordsResponse.newBuilder()).getRecords(0).getData().toStringUtf8())
+                .isEqualTo(lines.get(0));
+
+        Result tail = run("tail", "events", "--shard-id", "shardId-000000000000", "--type", "TRIM_HORIZON",
+                "--max-records", "3", "--for", "20", "--output", "json");
+        String[] jsonLines = tail.out.strip().split("\n");
+        assertThat(jsonLines).hasSize(3);
+        assertThat(parse(jsonLines[2], Record.newBuilder()).getData().toStringUtf8()).isEqualTo(lines.get(1));
+    }
+
+    @Test
+    void clusterStatus_namesTheBrokerAndEveryGroupWithALeader() throws Exception {
+        Result r = run("cluster", "status", "--output", "json");
+        DescribeClusterResponse c = parse(r.out, DescribeClusterResponse.newBuilder()).build();
+        assertThat(c.getBrokersList()).extracting(b -> b.getClientAddress()).containsExactly(endpoint);
+        assertThat(c.getGroupsList()).isNotEmpty().allSatisfy(g -> assertThat(g.getLeaderNodeId()).isNotEmpty());
+        assertThat(run("cluster", "status").out).contains("GROUP").contains("LEADER");
+    }
+
+    @Test
+    void clearErrors_badArguments_brokerRefusals_unreachableEndpoint() throws Exception {
+        Result usage = run("stream", "create", "x");
+        assertThat(usage.exit).isEqualTo(SluiceCli.Exit.USAGE);
+        assertThat(usage.err).contains("--shards");
+
+        Result badName = run("stream", "create", "bad name!", "--shards", "1");
+        assertThat(badName.exit).isEqualTo(SluiceCli.Exit.INVALID);
+        assertThat(badName.err).contains("stream_name");
+
+        Result noShard = run("get", "nope", "--shard-id", "shardId-000000000000");
+        assertThat(noShard.exit).isEqualTo(SluiceCli.Exit.NOT_FOUND);
+
+        int closed = freePort();
+        Result down = run("stream", "list", "--endpoint=127.0.0.1:" + closed, "--timeout", "5");
+        assertThat(down.exit).isEqualTo(SluiceCli.Exit.UNAVAILABLE);
+        assertThat(down.err).contains("check that a broker listens on 127.0.0.1:" + closed);
+
+        Result badEndpoint = run("stream", "list", "--endpoint=nowhere");
+        assertThat(badEndpoint.exit).isEqualTo(SluiceCli.Exit.INVALID);
+        assertThat(badEndpoint.err).contains("--endpoint");
+
+        assertThat(run("--help").out).contains("stream").contains("Exit codes");
+        assertThat(run("stream", "create", "--help").out).contains("--retention-hours");
+        Result completion = run("generate-completion");
+        assertThat(completion.exit).isZero();
+        assertThat(completion.out).contains("complete -F").contains("stream").contains("tail");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

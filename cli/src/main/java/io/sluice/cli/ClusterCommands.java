@@ -22,7 +22,8 @@ final class ClusterCommands {
 
         @Override
         public Integer call() {
-            DescribeClusterResponse r = parent.cli.cluster().describeCluster(DescribeClusterRequest.getDefaultInstance());
+            DescribeClusterResponse r = parent.cli.cluster()
+                    .describeCluster(DescribeClusterRequest.getDefaultInstance());
             if (parent.cli.output == SluiceCli.Format.json) {
                 Output.json(parent.cli.out, r);
                 return SluiceCli.Exit.OK;

@@ -114,8 +114,7 @@ final class PutCommand implements Callable<Integer> {
             }
             b.append("}");
             if (firstError != null) {
-                b.append(", \"firstError\": \"").append(firstError.replace("\\", "\\\\").replace("\"", "\\\""))
-                        .append('"');
+                b.append(", \"firstError\": ").append(Output.jsonString(firstError));
             }
             cli.out.println(b.append("}"));
         } else {

@@ -17,7 +17,8 @@ final class ReadOptions {
     String shardId;
     @Option(names = "--sequence-number", description = "For AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER.")
     String sequenceNumber;
-    @Option(names = "--timestamp", description = "For AT_TIMESTAMP: ISO-8601 (2026-11-24T10:00:00Z) or ms since the epoch.")
+    @Option(names = "--timestamp",
+            description = "For AT_TIMESTAMP: ISO-8601 (2026-11-24T10:00:00Z) or ms since the epoch.")
     String timestamp;
 
     GetShardIteratorRequest iteratorRequest(ShardIteratorType type) {

@@ -22,7 +22,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCli.Version.class,
         description = "Administer a Sluice cluster over gRPC.",
         subcommands = {StreamCommands.class, ShardCommands.class, PutCommand.class, GetCommand.class,
-                TailCommand.class, ClusterCommands.class, CommandLine.HelpCommand.class,
+                TailCommand.class, ConsumerCommands.class, ClusterCommands.class, CommandLine.HelpCommand.class,
                 picocli.AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:internal error (a bug, or the broker failed)", "2:bad arguments",
@@ -124,7 +124,7 @@ public final class SluiceCli {
         return ClusterGrpc.newBlockingStub(channel()).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
     }
 
-    private ManagedChannel channel() {
+    ManagedChannel channel() {
         if (channel == null) {
             int colon = endpoint.lastIndexOf(':');
             int port;

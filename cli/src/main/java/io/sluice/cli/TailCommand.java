@@ -28,7 +28,8 @@ final class TailCommand implements Callable<Integer> {
     long maxRecords;
     @Option(names = "--for", defaultValue = "0", description = "Stop after this many seconds (0: never).")
     long seconds;
-    @Option(names = "--poll-ms", defaultValue = "200", description = "Wait after an empty read (default ${DEFAULT-VALUE}).")
+    @Option(names = "--poll-ms", defaultValue = "200",
+            description = "Wait after an empty read, ms (default ${DEFAULT-VALUE}).")
     long pollMs;
 
     @Override

@@ -142,6 +142,45 @@ class CliTest {
     }
 
     @Test
+    void consumerLeases_showOwnersCheckpointsAndLag() throws Exception {
+        assertThat(run("stream", "create", "clicks", "--shards", "2").exit).isZero();
+        for (int i = 0; i < 5; i++) {
+            assertThat(run("put", "clicks", "--explicit-hash-key", "0", "r" + i).exit).isZero();
+        }
+        Thread.sleep(50);
+        assertThat(run("put", "clicks", "--explicit-hash-key", "0", "newest").exit).isZero();
+        Result got = run("get", "clicks", "--shard-id", "shardId-000000000000", "--output", "json");
+        String second = parse(got.out, GetRecordsResponse.newBuilder()).getRecords(1).getSequenceNumber();
+
+        var channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(endpoint).usePlaintext()
+                .build();
+        try {
+            var leases = io.sluice.proto.v1.LeasesGrpc.newBlockingStub(channel);
+            var lease = leases.acquireLease(io.sluice.proto.v1.AcquireLeaseRequest.newBuilder()
+                    .setApplication("billing").setStreamName("clicks").setShardId("shardId-000000000000")
+                    .setWorkerId("worker-1").setLeaseDurationMs(60_000).build()).getLease();
+            leases.checkpoint(io.sluice.proto.v1.CheckpointRequest.newBuilder().setApplication("billing")
+                    .setStreamName("clicks").setShardId("shardId-000000000000").setWorkerId("worker-1")
+                    .setLeaseCounter(lease.getLeaseCounter()).setSequenceNumber(second).build());
+        } finally {
+            channel.shutdownNow();
+        }
+
+        Result r = run("consumer", "leases", "billing", "clicks", "--output", "json");
+        assertThat(r.exit).as(r.err).isZero();
+        assertThat(r.out).contains("\"shardId\": \"shardId-000000000000\", \"owner\": \"worker-1\"")
+                .contains("\"checkpoint\": \"" + second + "\"")
+                .contains("\"shardId\": \"shardId-000000000001\", \"owner\": \"\"");
+        java.util.regex.Matcher lag = java.util.regex.Pattern.compile("\"lagMs\": (\\d+)").matcher(r.out);
+        assertThat(lag.find()).isTrue();
+        assertThat(Long.parseLong(lag.group(1))).as("r2 is behind 'newest' by the 50 ms pause")
+                .isGreaterThanOrEqualTo(40);
+        assertThat(lag.find()).isTrue();
+        assertThat(Long.parseLong(lag.group(1))).as("an empty shard has no lag").isZero();
+        assertThat(run("consumer", "leases", "billing", "clicks").out).contains("worker-1").contains("(free)");
+    }
+
+    @Test
     void clusterStatus_namesTheBrokerAndEveryGroupWithALeader() throws Exception {
         Result r = run("cluster", "status", "--output", "json");
         DescribeClusterResponse c = parse(r.out, DescribeClusterResponse.newBuilder()).build();

@@ -48,9 +48,22 @@ class CliTest {
         broker = Broker.start(BrokerConfig.of(Map.of("data.dir", dir.resolve("b").toString(),
                 "client.address", endpoint, "raft.address", "127.0.0.1:" + raft)), Clock.systemUTC());
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (run("cluster", "status", "--output", "json").exit != 0 && System.nanoTime() < deadline) {
+        while (!everyGroupHasALeader()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the broker's groups did not all elect a leader within 30 s");
+            }
             Thread.sleep(100);
         }
+    }
+
+    private static boolean everyGroupHasALeader() throws IOException {
+        Result r = run("cluster", "status", "--output", "json");
+        if (r.exit != 0) {
+            return false;
+        }
+        DescribeClusterResponse c = parse(r.out, DescribeClusterResponse.newBuilder()).build();
+        return c.getGroupsCount() > 0 && c.getGroupsList().stream().noneMatch(g -> g.getLeaderNodeId().isEmpty()
+                || g.getCommitIndex() < 0);
     }
 
     @AfterAll

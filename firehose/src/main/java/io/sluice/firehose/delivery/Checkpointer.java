@@ -1,0 +1,17 @@
+package io.sluice.firehose.delivery;
+
+/**
+ * Records that a shard has been delivered up to a sequence number (inclusive). Given by the record source: a
+ * consumer-lease checkpoint for a Sluice stream source.
+ */
+@FunctionalInterface
+public interface Checkpointer {
+    /**
+     * Called on the shard's delivery thread once every object holding records up to {@code sequenceNumber} is
+     * completely written. Must not return before the checkpoint is durable.
+     *
+     * @throws Exception when the checkpoint was not stored (for instance the lease was lost); the shard's
+     *                   {@link ShardDelivery} then fails and must be restarted from the last stored checkpoint
+     */
+    void checkpoint(String sequenceNumber) throws Exception;
+}

@@ -1,0 +1,35 @@
+package io.sluice.firehose.delivery;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * The destination of a delivery stream: a tree of objects under a root URI, addressed by relative keys
+ * ({@code 2024/05/01/12/orders-shardId-000000000001-100-250.parquet}).
+ *
+ * <p>Contract: {@link #put} is atomic: a reader sees either no object (or the previous one under that key) or the
+ * complete new one, never a partial object, even if the process dies mid-put. After {@link #put} returns the
+ * object is durable. Implementations are thread-safe; the caller closes the store.
+ */
+public interface ObjectStore extends Closeable {
+    /** Writes (or replaces) the object {@code key} with {@code length} bytes of {@code data} from {@code offset}. */
+    void put(String key, byte[] data, int offset, int length) throws IOException;
+
+    /**
+     * Writes the object only if no object {@code key} exists. Where the store cannot do this atomically (S3A checks
+     * then writes), two concurrent writers may both succeed; see docs/firehose.md.
+     *
+     * @return false when an object was there already (it is left as it was)
+     */
+    boolean putIfAbsent(String key, byte[] data) throws IOException;
+
+    /** The object's bytes, or empty when there is none. */
+    Optional<byte[]> get(String key) throws IOException;
+
+    /** Removes the object if present. */
+    void delete(String key) throws IOException;
+
+    /** The full URI of a key, for logs and errors. */
+    String uriOf(String key);
+}

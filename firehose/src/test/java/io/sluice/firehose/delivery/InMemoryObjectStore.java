@@ -1,0 +1,71 @@
+package io.sluice.firehose.delivery;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/** An {@link ObjectStore} in memory, with injected write failures. Puts are atomic, as the contract says. */
+final class InMemoryObjectStore implements ObjectStore {
+    private final NavigableMap<String, byte[]> objects = new ConcurrentSkipListMap<>();
+    private final AtomicInteger puts = new AtomicInteger();
+    private volatile Predicate<String> failing = k -> false;
+    private final AtomicInteger failuresLeft = new AtomicInteger();
+
+    /** The next {@code times} puts of keys matching {@code keys} fail with an IOException. */
+    void failPuts(Predicate<String> keys, int times) {
+        failing = keys;
+        failuresLeft.set(times);
+    }
+
+    @Override
+    public void put(String key, byte[] data, int offset, int length) throws IOException {
+        maybeFail(key);
+        objects.put(key, Arrays.copyOfRange(data, offset, offset + length));
+        puts.incrementAndGet();
+    }
+
+    @Override
+    public boolean putIfAbsent(String key, byte[] data) throws IOException {
+        maybeFail(key);
+        return objects.putIfAbsent(key, data.clone()) == null;
+    }
+
+    private void maybeFail(String key) throws IOException {
+        if (failing.test(key) && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new IOException("injected failure writing " + key);
+        }
+    }
+
+    @Override
+    public Optional<byte[]> get(String key) {
+        return Optional.ofNullable(objects.get(key));
+    }
+
+    @Override
+    public void delete(String key) {
+        objects.remove(key);
+    }
+
+    @Override
+    public String uriOf(String key) {
+        return "mem:///" + key;
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** Every object, by key. */
+    Map<String, byte[]> objects() {
+        return objects;
+    }
+
+    int puts() {
+        return puts.get();
+    }
+}

@@ -1,0 +1,358 @@
+package io.sluice.firehose.delivery;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
+import org.apache.avro.generic.GenericRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class ShardDeliveryTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private final MutableClock clock = new MutableClock(Orders.T0);
+    private final DeliveryMetrics metrics = new DeliveryMetrics();
+    private final List<String> checkpoints = new ArrayList<>();
+    private final List<Duration> sleeps = new ArrayList<>();
+
+    private ShardDelivery delivery(DeliveryStreamConfig config) {
+        return delivery(config, checkpoints::add);
+    }
+
+    private ShardDelivery delivery(DeliveryStreamConfig config, Checkpointer checkpointer) {
+        return new ShardDelivery(config, Orders.SHARD, store, checkpointer, metrics, clock,
+                new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1)), sleeps::add);
+    }
+
+    private Map<String, byte[]> dataObjects() {
+        Map<String, byte[]> out = new java.util.TreeMap<>();
+        store.objects().forEach((k, v) -> {
+            if (k.endsWith(".parquet")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** Every delivered Parquet row's id, in object-key order. */
+    private List<Long> deliveredIds() throws IOException {
+        List<Long> ids = new ArrayList<>();
+        for (byte[] bytes : dataObjects().values()) {
+            for (GenericRecord r : ParquetFiles.read(bytes)) {
+                ids.add((Long) r.get("id"));
+            }
+        }
+        return ids;
+    }
+
+    private static List<Long> range(long from, long to) {
+        List<Long> out = new ArrayList<>();
+        for (long i = from; i <= to; i++) {
+            out.add(i);
+        }
+        return out;
+    }
+
+    @Test
+    void deliversBySize_whenBufferedDataReachesTheSizeHint() throws Exception {
+        ShardDelivery d = delivery(Orders.config().bufferingHints(new BufferingHints(1, 900)).build());
+        String pad = "x".repeat(10_000);
+        int n = 0;
+        long bytes = 0;
+        int expected = -1;
+        while (checkpoints.isEmpty()) {
+            n++;
+            SourceRecord r = Orders.record(n, "{\"id\":" + n + ",\"customer\":\"" + pad + "\",\"amount\":1}");
+            bytes += r.data().length;
+            if (expected < 0 && bytes >= 1 << 20) {
+                expected = n;
+            }
+            d.add(r);
+        }
+        assertThat(n).isEqualTo(expected);
+        assertThat(checkpoints).containsExactly(Orders.seq(n));
+        assertThat(dataObjects()).hasSize(1);
+        assertThat(deliveredIds()).isEqualTo(range(1, n));
+        assertThat(metrics.deliveredObjects()).isEqualTo(1);
+        assertThat(metrics.deliveredRecords()).isEqualTo(n);
+        assertThat(metrics.incomingRecords()).isEqualTo(n);
+    }
+
+    @Test
+    void deliversByInterval_andAQuietStreamStillFlushesOnTime() throws Exception {
+        ShardDelivery d = delivery(Orders.config().build());
+        for (SourceRecord r : Orders.orders(1, 3)) {
+            d.add(r);
+        }
+        clock.advance(Duration.ofSeconds(59));
+        assertThat(d.maybeFlush()).isFalse();
+        assertThat(d.timeUntilFlush()).contains(Duration.ofSeconds(1));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(d.maybeFlush()).isTrue();
+        assertThat(checkpoints).containsExactly(Orders.seq(3));
+        assertThat(deliveredIds()).containsExactly(1L, 2L, 3L);
+        assertThat(d.timeUntilFlush()).isEmpty();
+        clock.advance(Duration.ofHours(1));
+        assertThat(d.maybeFlush()).isFalse();
+        assertThat(dataObjects()).hasSize(1);
+        assertThat(metrics.freshnessHistogram().getTotalCount()).isEqualTo(3);
+    }
+
+    @Test
+    void intervalZero_deliversAtEveryPoll() throws Exception {
+        ShardDelivery d = delivery(Orders.config().bufferingHints(new BufferingHints(1, 0)).build());
+        d.add(Orders.order(1));
+        d.add(Orders.order(2));
+        assertThat(d.maybeFlush()).isTrue();
+        d.add(Orders.order(3));
+        assertThat(d.maybeFlush()).isTrue();
+        assertThat(checkpoints).containsExactly(Orders.seq(2), Orders.seq(3));
+    }
+
+    @Test
+    void objectNames_areDeterministicFromStreamShardFirstAndLast() throws Exception {
+        ShardDelivery d = delivery(Orders.config().prefix("out/").build());
+        for (SourceRecord r : Orders.orders(5, 9)) {
+            d.add(r);
+        }
+        d.flush();
+        assertThat(dataObjects().keySet()).containsExactly(
+                "out/orders-" + Orders.SHARD + "-" + Orders.seq(5) + "-" + Orders.seq(9) + ".parquet");
+    }
+
+    @Test
+    void metadataColumns_carryShardSequenceArrivalAndPartitionKey() throws Exception {
+        ShardDelivery d = delivery(Orders.config().build());
+        d.add(Orders.order(4));
+        d.flush();
+        GenericRecord r = ParquetFiles.read(dataObjects().values().iterator().next()).get(0);
+        assertThat(r.get("id")).isEqualTo(4L);
+        assertThat(r.get("customer").toString()).isEqualTo("c4");
+        assertThat(r.get("region").toString()).isEqualTo("us");
+        assertThat(r.get("amount")).isEqualTo(6.0);
+        assertThat(r.get("_shard_id").toString()).isEqualTo(Orders.SHARD);
+        assertThat(r.get("_sequence_number").toString()).isEqualTo(Orders.seq(4));
+        assertThat(r.get("_arrival_time")).isEqualTo(Orders.T0 + 4000);
+        assertThat(r.get("_partition_key").toString()).isEqualTo("pk-4");
+    }
+
+    @Test
+    void badRecords_landInTheErrorPrefixWithTheirReason() throws Exception {
+        ShardDelivery d = delivery(Orders.config().build());
+        d.add(Orders.order(1));
+        d.add(Orders.record(2, "{not json"));
+        d.add(Orders.record(3, "{\"id\":\"three\",\"customer\":\"c\",\"amount\":1}"));
+        d.add(Orders.record(4, "[1,2]"));
+        d.add(Orders.record(5, "{\"customer\":\"c\",\"amount\":1}"));
+        d.add(Orders.order(6));
+        d.flush();
+        assertThat(deliveredIds()).containsExactly(1L, 6L);
+        List<String> errorKeys = store.objects().keySet().stream().filter(k -> k.startsWith("errors/")).toList();
+        assertThat(errorKeys).containsExactly("errors/2024/06/01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2)
+                + "-" + Orders.seq(5) + ".jsonl");
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : new String(store.objects().get(errorKeys.get(0)), UTF_8).split("\n")) {
+            lines.add(JSON.readTree(line));
+        }
+        assertThat(lines).extracting(n -> n.get("errorCode").asText())
+                .containsExactly("JSON_PARSE_ERROR", "SCHEMA_MISMATCH", "NOT_A_JSON_OBJECT", "SCHEMA_MISMATCH");
+        assertThat(lines.get(1).get("errorMessage").asText()).isEqualTo("field 'id': expected an integer, got a string");
+        assertThat(lines.get(3).get("errorMessage").asText()).contains("field 'id'").contains("required");
+        assertThat(new String(Base64.getDecoder().decode(lines.get(0).get("rawData").asText()), UTF_8))
+                .isEqualTo("{not json");
+        assertThat(lines.get(0).get("shardId").asText()).isEqualTo(Orders.SHARD);
+        assertThat(lines.get(0).get("sequenceNumber").asText()).isEqualTo(Orders.seq(2));
+        assertThat(lines.get(0).get("partitionKey").asText()).isEqualTo("pk-2");
+        assertThat(metrics.failedRecords()).isEqualTo(4);
+        assertThat(checkpoints).containsExactly(Orders.seq(6));
+    }
+
+    @Test
+    void prefixes_partitionByArrivalTimeAndAJsonField() throws Exception {
+        ShardDelivery d = delivery(Orders.config()
+                .prefix("region=!{partitionKey:region}/!{timestamp:yyyy-MM-dd/HH}/").build());
+        for (SourceRecord r : Orders.orders(1, 6)) {
+            d.add(r);
+        }
+        d.add(Orders.record(7, "{\"id\":7,\"customer\":\"c\",\"region\":null,\"amount\":1}"));
+        d.flush();
+        assertThat(dataObjects().keySet()).containsExactly(
+                "region=ap/2024-06-01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2) + "-" + Orders.seq(5) + ".parquet",
+                "region=eu/2024-06-01/12/orders-" + Orders.SHARD + "-" + Orders.seq(3) + "-" + Orders.seq(6) + ".parquet",
+                "region=us/2024-06-01/12/orders-" + Orders.SHARD + "-" + Orders.seq(1) + "-" + Orders.seq(4) + ".parquet");
+        String errors = new String(store.objects().entrySet().stream().filter(e -> e.getKey().startsWith("errors/"))
+                .findFirst().orElseThrow().getValue(), UTF_8);
+        assertThat(JSON.readTree(errors).get("errorCode").asText()).isEqualTo("PARTITION_KEY_MISSING");
+    }
+
+    @Test
+    void timestampPrefix_usesTheConfiguredZone() throws Exception {
+        ShardDelivery d = delivery(Orders.config().prefix("!{timestamp:yyyy/MM/dd/HH}/").timeZone("Asia/Tokyo")
+                .build());
+        d.add(Orders.order(1));
+        d.flush();
+        assertThat(dataObjects().keySet()).allMatch(k -> k.startsWith("2024/06/01/21/"));
+    }
+
+    @Test
+    void capOnOpenPartitions_deliversTheBatchBeforeANewPrefixWouldExceedIt() throws Exception {
+        ShardDelivery d = delivery(Orders.config().prefix("!{partitionKey:region}/").maxOpenPartitions(2).build());
+        for (SourceRecord r : Orders.orders(1, 4)) {
+            d.add(r);
+        }
+        // ids 1 (us), 2 (ap) open two prefixes; 3 (eu) would be a third, so 1..2 are delivered first.
+        assertThat(checkpoints).containsExactly(Orders.seq(2));
+        d.flush();
+        assertThat(checkpoints).containsExactly(Orders.seq(2), Orders.seq(4));
+        assertThat(deliveredIds()).containsExactlyInAnyOrder(1L, 2L, 3L, 4L);
+    }
+
+    @Test
+    void crashAfterObjectsBeforeCheckpoint_replayWritesTheSameObjectsAgain() throws Exception {
+        DeliveryStreamConfig config = Orders.config().prefix("!{partitionKey:region}/").build();
+        AtomicInteger calls = new AtomicInteger();
+        ShardDelivery first = delivery(config, seq -> {
+            if (calls.incrementAndGet() == 2) {
+                throw new IllegalStateException("process killed before the checkpoint was stored");
+            }
+            checkpoints.add(seq);
+        });
+        for (SourceRecord r : Orders.orders(1, 100)) {
+            first.add(r);
+            if (r.sequenceNumber().equals(Orders.seq(30)) || r.sequenceNumber().equals(Orders.seq(60))) {
+                clock.advance(Duration.ofSeconds(60));
+                try {
+                    first.maybeFlush();
+                } catch (DeliveryException e) {
+                    break; // the "crash": objects of 31..60 are written, the checkpoint is not
+                }
+            }
+        }
+        assertThat(checkpoints).containsExactly(Orders.seq(30));
+        Map<String, byte[]> beforeCrash = Map.copyOf(dataObjects());
+        assertThat(beforeCrash).hasSize(6);
+
+        // Restart from the checkpoint with other timing: no interval passes, so only the intent can cut at 60.
+        ShardDelivery second = delivery(config);
+        for (SourceRecord r : Orders.orders(31, 100)) {
+            second.add(r);
+        }
+        second.flush();
+        assertThat(checkpoints).containsExactly(Orders.seq(30), Orders.seq(60), Orders.seq(100));
+        assertThat(dataObjects().keySet()).containsAll(beforeCrash.keySet()).hasSize(9);
+        assertThat(deliveredIds()).containsExactlyInAnyOrderElementsOf(range(1, 100));
+        assertThat(store.objects().keySet()).noneMatch(k -> k.startsWith("_sluice/"));
+    }
+
+    @Test
+    void crashBetweenObjectsOfOneBatch_replayCompletesIt() throws Exception {
+        DeliveryStreamConfig config = Orders.config().prefix("!{partitionKey:region}/").build();
+        ShardDelivery first = delivery(config);
+        for (SourceRecord r : Orders.orders(1, 9)) {
+            first.add(r);
+        }
+        store.failPuts(k -> k.startsWith("eu/"), 3);
+        assertThatThrownBy(first::flush).isInstanceOf(DeliveryException.class)
+                .hasMessageContaining("failed after 3 attempts");
+        assertThat(metrics.writeRetries()).isEqualTo(2);
+        assertThat(metrics.deliveryFailures()).isEqualTo(1);
+        assertThat(checkpoints).isEmpty();
+        assertThatThrownBy(() -> first.add(Orders.order(10))).isInstanceOf(IllegalStateException.class);
+
+        ShardDelivery second = delivery(config);
+        for (SourceRecord r : Orders.orders(1, 12)) {
+            second.add(r);
+        }
+        second.flush();
+        assertThat(checkpoints).containsExactly(Orders.seq(9), Orders.seq(12));
+        assertThat(deliveredIds()).containsExactlyInAnyOrderElementsOf(range(1, 12));
+    }
+
+    @Test
+    void transientWriteFailures_areRetriedWithBackoff() throws Exception {
+        ShardDelivery d = delivery(Orders.config().build());
+        d.add(Orders.order(1));
+        store.failPuts(k -> k.endsWith(".parquet"), 2);
+        d.flush();
+        assertThat(sleeps).containsExactly(Duration.ofMillis(100), Duration.ofMillis(200));
+        assertThat(metrics.writeRetries()).isEqualTo(2);
+        assertThat(deliveredIds()).containsExactly(1L);
+    }
+
+    @Test
+    void anotherWritersDifferentCut_failsTheDelivery() throws Exception {
+        ShardDelivery d = delivery(Orders.config().build());
+        d.add(Orders.order(1));
+        d.add(Orders.order(2));
+        store.putIfAbsent("_sluice/orders/" + Orders.SHARD + "/intents/" + Orders.seq(1) + ".json",
+                ("{\"first\":\"" + Orders.seq(1) + "\",\"last\":\"" + Orders.seq(3) + "\",\"records\":3}")
+                        .getBytes(UTF_8));
+        assertThatThrownBy(d::flush).isInstanceOf(DeliveryException.class).hasMessageContaining("another writer");
+        assertThat(dataObjects()).isEmpty();
+        assertThat(checkpoints).isEmpty();
+    }
+
+    @Test
+    void recordsOutOfOrder_areRefused() throws Exception {
+        ShardDelivery d = delivery(Orders.config().build());
+        d.add(Orders.order(2));
+        assertThatThrownBy(() -> d.add(Orders.order(2))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void rawMode_keepsTheBytesAsPutWithMetadata() throws Exception {
+        ShardDelivery d = delivery(Orders.config().avroSchema(null).dataFormat(DataFormat.RAW_PARQUET).build());
+        d.add(Orders.record(1, "not even json \u00e9"));
+        d.add(Orders.order(2));
+        d.flush();
+        List<GenericRecord> rows = ParquetFiles.read(dataObjects().values().iterator().next());
+        assertThat(rows).extracting(r -> new String(((java.nio.ByteBuffer) r.get("data")).array(), UTF_8))
+                .containsExactly("not even json \u00e9", Orders.json(2));
+        assertThat(rows.get(1).get("_sequence_number").toString()).isEqualTo(Orders.seq(2));
+    }
+
+    @Test
+    void jsonLines_gzip_appendMetadataMembers() throws Exception {
+        ShardDelivery d = delivery(Orders.config().avroSchema(null).dataFormat(DataFormat.JSON_LINES)
+                .compression(Compression.GZIP).build());
+        d.add(Orders.order(1));
+        d.add(Orders.record(2, "{\"id\":2,\"_shard_id\":\"spoof\"}"));
+        d.add(Orders.record(3, "{\"nested\":{\"a\":[1,2.50,\"x\"]}}"));
+        d.flush();
+        String key = store.objects().keySet().stream().filter(k -> k.endsWith(".jsonl.gz")).findFirst().orElseThrow();
+        String text = new String(new GZIPInputStream(new ByteArrayInputStream(store.objects().get(key)))
+                .readAllBytes(), UTF_8);
+        String[] lines = text.split("\n");
+        assertThat(lines).hasSize(2);
+        JsonNode first = JSON.readTree(lines[0]);
+        assertThat(first.get("id").asLong()).isEqualTo(1);
+        assertThat(first.get("_sequence_number").asText()).isEqualTo(Orders.seq(1));
+        assertThat(first.get("_arrival_time").asLong()).isEqualTo(Orders.T0 + 1000);
+        assertThat(lines[1]).startsWith("{\"nested\":{\"a\":[1,2.50,\"x\"]},\"_shard_id\"");
+        assertThat(metrics.failedRecords()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void parquet_roundTripsWithEveryCodec(Compression compression) throws Exception {
+        ShardDelivery d = delivery(Orders.config().compression(compression).build());
+        for (SourceRecord r : Orders.orders(1, 50)) {
+            d.add(r);
+        }
+        d.flush();
+        assertThat(deliveredIds()).isEqualTo(range(1, 50));
+    }
+}

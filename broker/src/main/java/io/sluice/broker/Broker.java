@@ -3,6 +3,7 @@ package io.sluice.broker;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.sluice.broker.api.ClusterService;
+import io.sluice.broker.api.DeliveryStreamCatalogService;
 import io.sluice.broker.api.LeasesService;
 import io.sluice.broker.api.ReadPath;
 import io.sluice.broker.api.ReplicaSyncService;
@@ -108,6 +109,7 @@ public final class Broker implements AutoCloseable {
                     .addService(new ClusterService(b))
                     .addService(new ReplicaSyncService(b))
                     .addService(new LeasesService(b))
+                    .addService(new DeliveryStreamCatalogService(b))
                     .build()
                     .start();
             b.background.execute(b::initializeCluster);

@@ -43,6 +43,8 @@ public final class MetadataCommands {
                 yield MetadataResult.getDefaultInstance();
             }
             case LEASE -> Leases.apply(next, command.getLeaderTimeMs(), command.getLease());
+            case DELIVERY_STREAM -> DeliveryStreams.apply(next, index, command.getLeaderTimeMs(),
+                    command.getDeliveryStream());
             case COMMAND_NOT_SET -> throw new IllegalStateException("metadata entry " + index + " has no command");
         };
         return new Outcome(next.build(), result.toBuilder().setIndex(index).build());

@@ -1,5 +1,6 @@
 package io.sluice.broker.metadata;
 
+import io.sluice.proto.internal.v1.DeliveryStreamRecord;
 import io.sluice.proto.internal.v1.MetadataState;
 import io.sluice.proto.internal.v1.StreamRecord;
 import java.util.Collections;
@@ -21,6 +22,7 @@ public final class MetadataView {
     private final NavigableMap<String, StreamRecord> byName;
     private final Map<Long, StreamRecord> byId;
     private final Set<Long> deleted;
+    private final NavigableMap<String, DeliveryStreamRecord> deliveryStreams;
 
     public MetadataView(MetadataState state) {
         this.state = state;
@@ -33,6 +35,11 @@ public final class MetadataView {
         this.byName = Collections.unmodifiableNavigableMap(names);
         this.byId = Collections.unmodifiableMap(ids);
         this.deleted = Collections.unmodifiableSet(new HashSet<>(state.getDeletedStreamIdsList()));
+        TreeMap<String, DeliveryStreamRecord> ds = new TreeMap<>();
+        for (DeliveryStreamRecord r : state.getDeliveryStreamsList()) {
+            ds.put(r.getDefinition().getDeliveryStreamName(), r);
+        }
+        this.deliveryStreams = Collections.unmodifiableNavigableMap(ds);
     }
 
     public MetadataState state() {
@@ -50,6 +57,11 @@ public final class MetadataView {
     /** Streams by name, in lexicographic order. */
     public NavigableMap<String, StreamRecord> streamsByName() {
         return byName;
+    }
+
+    /** Firehose delivery-stream definitions by name, in lexicographic order. */
+    public NavigableMap<String, DeliveryStreamRecord> deliveryStreamsByName() {
+        return deliveryStreams;
     }
 
     public boolean isDeleted(long streamId) {

@@ -1,0 +1,77 @@
+package io.sluice.firehose;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.sluice.client.producer.SluiceProducer;
+import io.sluice.firehose.api.BrokerClient;
+import io.sluice.firehose.api.FirehoseLimits;
+import io.sluice.firehose.api.FirehoseService;
+import io.sluice.firehose.config.FirehoseConfig;
+import io.sluice.firehose.config.HostPort;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Firehose process: the sluice.v1.Firehose gRPC API, a producer for direct puts into backing streams,
+ * and a client of the cluster's control plane. Closing stops the server, then drains the producer.
+ */
+public final class Firehose implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Firehose.class);
+
+    private final Server server;
+    private final SluiceProducer producer;
+    private final BrokerClient cluster;
+
+    private Firehose(Server server, SluiceProducer producer, BrokerClient cluster) {
+        this.server = server;
+        this.producer = producer;
+        this.cluster = cluster;
+    }
+
+    public static Firehose start(FirehoseConfig config) throws IOException {
+        List<String> endpoints = config.clusterEndpoints().stream().map(HostPort::toString).toList();
+        BrokerClient cluster = new BrokerClient(endpoints);
+        SluiceProducer producer = SluiceProducer.builder().endpoints(endpoints).idempotent(true).build();
+        HostPort at = config.clientAddress();
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(at.host(), at.port()))
+                // room above the 4 MiB PutRecordBatch limit, so that a larger batch gets the limit's own error
+                .maxInboundMessageSize(2 * FirehoseLimits.MAX_BATCH_BYTES)
+                .addService(new FirehoseService(cluster, producer, Clock.systemUTC()))
+                .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            producer.close();
+            cluster.close();
+            throw new IOException("cannot serve on " + at + ": " + e.getMessage(), e);
+        }
+        LOG.info("firehose {} serving on {}:{}, cluster {}", config.instanceId(), at.host(), server.getPort(),
+                endpoints);
+        return new Firehose(server, producer, cluster);
+    }
+
+    /** The port the API is served on (useful with port 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        producer.close();
+        cluster.close();
+    }
+}

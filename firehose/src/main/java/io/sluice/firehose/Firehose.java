@@ -8,6 +8,7 @@ import io.sluice.firehose.api.FirehoseLimits;
 import io.sluice.firehose.api.FirehoseService;
 import io.sluice.firehose.config.FirehoseConfig;
 import io.sluice.firehose.config.HostPort;
+import io.sluice.firehose.source.DeliveryManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running Firehose process: the sluice.v1.Firehose gRPC API, a producer for direct puts into backing streams,
- * and a client of the cluster's control plane. Closing stops the server, then drains the producer.
+ * a client of the cluster's control plane, and the deliveries of every delivery stream (consumer-SDK leases
+ * shared with the other instances).
  */
 public final class Firehose implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Firehose.class);
@@ -26,11 +28,13 @@ public final class Firehose implements AutoCloseable {
     private final Server server;
     private final SluiceProducer producer;
     private final BrokerClient cluster;
+    private final DeliveryManager deliveries;
 
-    private Firehose(Server server, SluiceProducer producer, BrokerClient cluster) {
+    private Firehose(Server server, SluiceProducer producer, BrokerClient cluster, DeliveryManager deliveries) {
         this.server = server;
         this.producer = producer;
         this.cluster = cluster;
+        this.deliveries = deliveries;
     }
 
     public static Firehose start(FirehoseConfig config) throws IOException {
@@ -50,9 +54,11 @@ public final class Firehose implements AutoCloseable {
             cluster.close();
             throw new IOException("cannot serve on " + at + ": " + e.getMessage(), e);
         }
+        DeliveryManager deliveries = new DeliveryManager(cluster, config, Clock.systemUTC());
+        deliveries.start();
         LOG.info("firehose {} serving on {}:{}, cluster {}", config.instanceId(), at.host(), server.getPort(),
                 endpoints);
-        return new Firehose(server, producer, cluster);
+        return new Firehose(server, producer, cluster, deliveries);
     }
 
     /** The port the API is served on (useful with port 0). */
@@ -60,6 +66,7 @@ public final class Firehose implements AutoCloseable {
         return server.getPort();
     }
 
+    /** Stops: the API first, then every delivery gracefully (buffered batches delivered and checkpointed). */
     @Override
     public void close() {
         server.shutdown();
@@ -72,6 +79,7 @@ public final class Firehose implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         producer.close();
+        deliveries.close();
         cluster.close();
     }
 }

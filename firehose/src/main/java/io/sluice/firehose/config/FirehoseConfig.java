@@ -50,9 +50,19 @@ public final class FirehoseConfig {
     public static final Setting<Long> RETRY_BACKOFF_MAX_MS = Setting.ofLong("delivery.retry.backoff.max.ms", 10_000,
             0, 3_600_000, "Longest wait between attempts of one write, ms; >= delivery.retry.backoff.ms.");
 
+    public static final Setting<Long> LEASE_DURATION_MS = Setting.ofLong("lease.duration.ms", 10_000, 1_000,
+            600_000, "How long this instance's shard leases last without renewal; a crashed instance's shards wait "
+                    + "this long before another instance delivers them.");
+    public static final Setting<Long> FLUSH_CHECK_INTERVAL_MS = Setting.ofLong("flush.check.interval.ms", 200, 10,
+            10_000, "How often quiet shards are checked for a buffering interval that has passed, ms.");
+    public static final Setting<Long> DEFINITIONS_REFRESH_INTERVAL_MS = Setting.ofLong(
+            "definitions.refresh.interval.ms", 5_000, 100, 600_000, "How often the delivery-stream definitions are "
+                    + "read from the cluster to start and stop deliveries, ms.");
+
     public static final List<Setting<?>> SETTINGS = List.of(INSTANCE_ID, CLIENT_ADDRESS, CLUSTER_ENDPOINTS,
             S3A_ENDPOINT, S3A_PATH_STYLE_ACCESS, S3A_REGION, S3A_ACCESS_KEY, S3A_SECRET_KEY, RETRY_MAX_ATTEMPTS,
-            RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS);
+            RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS, LEASE_DURATION_MS, FLUSH_CHECK_INTERVAL_MS,
+            DEFINITIONS_REFRESH_INTERVAL_MS);
 
     private final Map<Setting<?>, Object> values;
 

@@ -64,6 +64,12 @@ class FirehoseConfigTest {
     }
 
     @Test
+    void docsTable_isTheGeneratedReference() throws Exception {
+        String docs = Files.readString(Path.of("..", "docs", "firehose.md"));
+        assertThat(docs).contains(FirehoseConfig.referenceMarkdown());
+    }
+
+    @Test
     void secrets_areNeverEchoed() {
         assertThatThrownBy(() -> FirehoseConfig.of(Map.of("s3a.access.key", "ak")))
                 .hasMessageNotContaining("ak ");

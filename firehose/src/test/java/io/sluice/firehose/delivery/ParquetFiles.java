@@ -16,19 +16,19 @@ import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.SeekableInputStream;
 
 /** Reads Parquet back with parquet-avro, from memory or from a Hadoop path. */
-final class ParquetFiles {
+public final class ParquetFiles {
     private ParquetFiles() {
     }
 
-    static List<GenericRecord> read(byte[] bytes) throws IOException {
+    public static List<GenericRecord> read(byte[] bytes) throws IOException {
         return read(new BytesInputFile(bytes));
     }
 
-    static List<GenericRecord> read(Path path, Configuration conf) throws IOException {
+    public static List<GenericRecord> read(Path path, Configuration conf) throws IOException {
         return read(HadoopInputFile.fromPath(path, conf));
     }
 
-    static List<GenericRecord> read(InputFile file) throws IOException {
+    public static List<GenericRecord> read(InputFile file) throws IOException {
         List<GenericRecord> out = new ArrayList<>();
         try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(file)
                 .withDataModel(GenericData.get()).build()) {

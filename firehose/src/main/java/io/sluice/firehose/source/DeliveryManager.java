@@ -1,0 +1,147 @@
+package io.sluice.firehose.source;
+
+import io.sluice.common.SluiceException;
+import io.sluice.firehose.api.BrokerClient;
+import io.sluice.firehose.config.FirehoseConfig;
+import io.sluice.proto.v1.DeliveryStreamDescription;
+import io.sluice.proto.v1.DescribeDeliveryStreamRequest;
+import io.sluice.proto.v1.ErrorCode;
+import io.sluice.proto.v1.ListDeliveryStreamsRequest;
+import io.sluice.proto.v1.ListDeliveryStreamsResponse;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link DeliveryStreamWorker} for every delivery stream defined in the cluster: the definitions are read
+ * every {@code definitions.refresh.interval.ms}, workers start for new ones (or new incarnations) and stop for
+ * deleted ones; every {@code flush.check.interval.ms} quiet shards are checked for a passed buffering interval.
+ *
+ * <p>Threads: one scheduler thread owns {@code workers} (refresh and flush ticks run on it, one at a time).
+ */
+public final class DeliveryManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryManager.class);
+
+    private final BrokerClient cluster;
+    private final FirehoseConfig config;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "firehose-deliveries");
+        t.setDaemon(true);
+        return t;
+    });
+    /** By delivery stream name; owned by the scheduler thread. */
+    private final Map<String, DeliveryStreamWorker> workers = new HashMap<>();
+
+    public DeliveryManager(BrokerClient cluster, FirehoseConfig config, Clock clock) {
+        this.cluster = cluster;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    public void start() {
+        scheduler.scheduleWithFixedDelay(this::refreshSafely, 0,
+                config.get(FirehoseConfig.DEFINITIONS_REFRESH_INTERVAL_MS), TimeUnit.MILLISECONDS);
+        long flushMs = config.get(FirehoseConfig.FLUSH_CHECK_INTERVAL_MS);
+        scheduler.scheduleWithFixedDelay(this::flushDue, flushMs, flushMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void refreshSafely() {
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            LOG.warn("could not read the delivery-stream definitions: {}", e.toString());
+        }
+    }
+
+    /** Starts and stops workers to match the cluster's definitions. */
+    void refresh() {
+        Set<String> names = new HashSet<>(listNames());
+        for (String gone : new ArrayList<>(workers.keySet())) {
+            if (!names.contains(gone)) {
+                stop(gone);
+            }
+        }
+        for (String name : names) {
+            DeliveryStreamDescription d;
+            try {
+                d = cluster.catalog(c -> c.describeDeliveryStream(DescribeDeliveryStreamRequest.newBuilder()
+                        .setDeliveryStreamName(name).build())).getDescription();
+            } catch (SluiceException e) {
+                if (e.code() != ErrorCode.RESOURCE_NOT_FOUND) {
+                    LOG.warn("could not describe delivery stream {}: {}", name, e.getMessage());
+                }
+                continue;
+            }
+            DeliveryStreamWorker running = workers.get(name);
+            if (running != null && running.incarnation() == d.getIncarnation()) {
+                continue;
+            }
+            if (running != null) {
+                stop(name);
+            }
+            try {
+                workers.put(name, DeliveryStreamWorker.start(d, config, clock));
+            } catch (Exception e) {
+                LOG.warn("cannot deliver {}: {}", name, e.toString());
+            }
+        }
+    }
+
+    private List<String> listNames() {
+        List<String> names = new ArrayList<>();
+        String after = "";
+        while (true) {
+            String start = after;
+            ListDeliveryStreamsResponse page = cluster.catalog(c -> c.listDeliveryStreams(
+                    ListDeliveryStreamsRequest.newBuilder().setExclusiveStartDeliveryStreamName(start).build()));
+            names.addAll(page.getDeliveryStreamNamesList());
+            if (!page.getHasMoreDeliveryStreams() || page.getDeliveryStreamNamesCount() == 0) {
+                return names;
+            }
+            after = names.get(names.size() - 1);
+        }
+    }
+
+    private void flushDue() {
+        for (DeliveryStreamWorker w : workers.values()) {
+            try {
+                w.flushDue();
+            } catch (RuntimeException e) {
+                LOG.warn("flushing {}: {}", w.name(), e.toString());
+            }
+        }
+    }
+
+    private void stop(String name) {
+        DeliveryStreamWorker w = workers.remove(name);
+        if (w != null) {
+            LOG.info("stopping delivery of {} (incarnation {})", name, w.incarnation());
+            w.close();
+        }
+    }
+
+    /** Stops every worker gracefully: buffered batches are delivered and checkpointed. */
+    @Override
+    public void close() {
+        runOnScheduler(() -> new ArrayList<>(workers.keySet()).forEach(this::stop));
+        scheduler.shutdownNow();
+    }
+
+    private void runOnScheduler(Runnable r) {
+        try {
+            scheduler.submit(r).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("stopping deliveries: {}", e.toString());
+        }
+    }
+}

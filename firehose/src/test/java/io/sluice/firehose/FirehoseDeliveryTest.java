@@ -1,0 +1,204 @@
+package io.sluice.firehose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.sluice.broker.Broker;
+import io.sluice.broker.config.BrokerConfig;
+import io.sluice.firehose.config.FirehoseConfig;
+import io.sluice.firehose.delivery.ParquetFiles;
+import io.sluice.proto.v1.BufferingHints;
+import io.sluice.proto.v1.CreateDeliveryStreamRequest;
+import io.sluice.proto.v1.CreateStreamRequest;
+import io.sluice.proto.v1.DataFormat;
+import io.sluice.proto.v1.DeliveryStreamDefinition;
+import io.sluice.proto.v1.FirehoseGrpc;
+import io.sluice.proto.v1.FirehoseRecord;
+import io.sluice.proto.v1.PutRecordBatchRequest;
+import io.sluice.proto.v1.PutRecordsRequest;
+import io.sluice.proto.v1.PutRecordsRequestEntry;
+import io.sluice.proto.v1.SourceType;
+import io.sluice.proto.v1.StreamsGrpc;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Firehose process delivering end to end, against an in-process broker: records put directly (or into a source
+ * stream) come out as Parquet or JSON lines in a local directory, each exactly once, bad ones in the error prefix;
+ * nothing more is put after the last record, so the buffering interval is what delivers it.
+ */
+class FirehoseDeliveryTest {
+    private static final String SCHEMA = "{\"type\":\"record\",\"name\":\"E\",\"fields\":[{\"name\":\"id\","
+            + "\"type\":\"long\"},{\"name\":\"kind\",\"type\":\"string\"}]}";
+    @TempDir
+    static Path dir;
+    private static Broker broker;
+    private static Firehose firehose;
+    private static ManagedChannel firehoseChannel;
+    private static ManagedChannel brokerChannel;
+
+    @BeforeAll
+    static void start() throws IOException {
+        String brokerAddress = "127.0.0.1:" + freePort();
+        broker = Broker.start(BrokerConfig.of(Map.of(
+                "data.dir", dir.resolve("broker").toString(),
+                "client.address", brokerAddress,
+                "raft.address", "127.0.0.1:" + freePort(),
+                "groups.per.broker", "1",
+                "raft.election.timeout.min.ms", "300",
+                "raft.election.timeout.max.ms", "600")));
+        firehose = Firehose.start(FirehoseConfig.of(Map.of("client.address", "127.0.0.1:0",
+                "cluster.endpoints", brokerAddress, "definitions.refresh.interval.ms", "200",
+                "flush.check.interval.ms", "50", "lease.duration.ms", "3000")));
+        firehoseChannel = NettyChannelBuilder.forTarget("127.0.0.1:" + firehose.port()).usePlaintext().build();
+        brokerChannel = NettyChannelBuilder.forTarget(brokerAddress).usePlaintext().build();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (firehoseChannel != null) {
+            firehoseChannel.shutdownNow();
+            brokerChannel.shutdownNow();
+        }
+        if (firehose != null) {
+            firehose.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static FirehoseGrpc.FirehoseBlockingStub api() {
+        return FirehoseGrpc.newBlockingStub(firehoseChannel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    private static List<Path> files(Path root, String suffix) throws IOException {
+        if (!Files.exists(root)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            return walk.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().endsWith(suffix))
+                    .toList();
+        }
+    }
+
+    private static List<Long> deliveredIds(Path root) throws IOException {
+        List<Long> ids = new ArrayList<>();
+        for (Path f : files(root, ".parquet")) {
+            if (!f.getFileName().toString().startsWith(".")) {
+                for (GenericRecord r : ParquetFiles.read(new org.apache.hadoop.fs.Path(f.toUri()), new Configuration())) {
+                    ids.add((Long) r.get("id"));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** Polls until {@code expected} rows were delivered (or the deadline), then returns what was delivered. */
+    private static List<Long> awaitIds(Path root, int expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<Long> ids = deliveredIds(root);
+        while (ids.size() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            ids = deliveredIds(root);
+        }
+        return ids;
+    }
+
+    @Test
+    void directPut_isDeliveredAsParquetExactlyOnce_andAQuietStreamFlushesOnItsInterval() throws Exception {
+        Path lake = dir.resolve("lake-direct");
+        api().createDeliveryStream(CreateDeliveryStreamRequest.newBuilder().setDefinition(
+                DeliveryStreamDefinition.newBuilder().setDeliveryStreamName("direct").setAvroSchema(SCHEMA)
+                        .setDestination(lake.toUri().toString()).setPrefix("events/")
+                        .setBackingStreamShards(2)
+                        .setBufferingHints(BufferingHints.newBuilder().setSizeInMibs(1).setIntervalInSeconds(1)))
+                .build());
+        List<Long> expected = new ArrayList<>();
+        for (int batch = 0; batch < 3; batch++) {
+            PutRecordBatchRequest.Builder b = PutRecordBatchRequest.newBuilder().setDeliveryStreamName("direct");
+            for (int i = 0; i < 100; i++) {
+                long id = batch * 100L + i;
+                String json = id % 97 == 5 ? "{\"id\": " + id + ", broken" : "{\"id\":" + id + ",\"kind\":\"k\"}";
+                if (id % 97 != 5) {
+                    expected.add(id);
+                }
+                b.addRecords(FirehoseRecord.newBuilder().setData(ByteString.copyFromUtf8(json)));
+            }
+            assertThat(api().putRecordBatch(b.build()).getFailedPutCount()).isZero();
+        }
+        List<Long> delivered = awaitIds(lake.resolve("events"), expected.size());
+        assertThat(delivered).containsExactlyInAnyOrderElementsOf(expected);
+        List<Path> errors = files(lake.resolve("errors"), ".jsonl");
+        List<String> errorLines = new ArrayList<>();
+        for (Path f : errors) {
+            errorLines.addAll(Files.readAllLines(f));
+        }
+        assertThat(errorLines).hasSize(300 - expected.size()).allMatch(l -> l.contains("\"errorCode\":\"JSON_PARSE_ERROR\""));
+        assertThat(files(lake, ".tmp")).isEmpty();
+    }
+
+    @Test
+    void sluiceStreamSource_isDeliveredAsJsonLines() throws Exception {
+        Path lake = dir.resolve("lake-stream");
+        StreamsGrpc.StreamsBlockingStub streams = StreamsGrpc.newBlockingStub(brokerChannel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
+        streams.createStream(CreateStreamRequest.newBuilder().setStreamName("clicks").setShardCount(3).build());
+        PutRecordsRequest.Builder put = PutRecordsRequest.newBuilder().setStreamName("clicks");
+        for (int i = 0; i < 60; i++) {
+            put.addRecords(PutRecordsRequestEntry.newBuilder().setPartitionKey("user-" + i)
+                    .setData(ByteString.copyFromUtf8("{\"click\":" + i + "}")));
+        }
+        assertThat(streams.putRecords(put.build()).getFailedRecordCount()).isZero();
+        api().createDeliveryStream(CreateDeliveryStreamRequest.newBuilder().setDefinition(
+                DeliveryStreamDefinition.newBuilder().setDeliveryStreamName("clicks-out")
+                        .setSourceType(SourceType.SLUICE_STREAM).setSourceStreamName("clicks")
+                        .setDataFormat(DataFormat.JSON_LINES).setDestination(lake.toUri().toString())
+                        .setPrefix("clicks/").setBufferingHints(BufferingHints.newBuilder().setSizeInMibs(1)
+                                .setIntervalInSeconds(1)))
+                .build());
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<String> lines = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            lines.clear();
+            for (Path f : files(lake.resolve("clicks"), ".jsonl.snappy")) {
+                try (var in = new org.xerial.snappy.SnappyFramedInputStream(Files.newInputStream(f))) {
+                    lines.addAll(List.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                            .split("\n")));
+                }
+            }
+            if (lines.size() >= 60) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        List<String> clicks = lines.stream().map(l -> l.substring(0, l.indexOf(",\"_shard_id\""))).toList();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            expected.add("{\"click\":" + i);
+        }
+        assertThat(clicks).containsExactlyInAnyOrderElementsOf(expected);
+    }
+}

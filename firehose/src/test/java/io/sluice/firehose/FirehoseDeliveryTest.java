@@ -98,9 +98,15 @@ class FirehoseDeliveryTest {
         if (!Files.exists(root)) {
             return List.of();
         }
-        try (Stream<Path> walk = Files.walk(root)) {
-            return walk.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().endsWith(suffix))
-                    .toList();
+        for (int attempt = 1; ; attempt++) {
+            try (Stream<Path> walk = Files.walk(root)) {
+                return walk.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().endsWith(suffix))
+                        .toList();
+            } catch (java.io.UncheckedIOException e) {
+                if (attempt == 10) {
+                    throw e; // the tree keeps changing under the walk: temporary files come and go
+                }
+            }
         }
     }
 

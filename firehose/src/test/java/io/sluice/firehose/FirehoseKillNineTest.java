@@ -64,6 +64,18 @@ class FirehoseKillNineTest {
         if (!Files.exists(root)) {
             return List.of();
         }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return walkVisible(root);
+            } catch (java.io.UncheckedIOException e) {
+                if (attempt == 10) {
+                    throw e; // the tree keeps changing under the walk: temporary files come and go
+                }
+            }
+        }
+    }
+
+    private static List<Path> walkVisible(Path root) throws IOException {
         try (Stream<Path> walk = Files.walk(root)) {
             // Readers skip dot-files and _-prefixed directories (Firehose's own _sluice/ intents).
             return walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
@@ -125,13 +137,14 @@ class FirehoseKillNineTest {
 
             Process first = startFirehose(brokerAddress, dir.resolve("firehose-1.log"));
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (visibleFiles(lake).size() < 2 && System.nanoTime() < deadline && first.isAlive()) {
-                Thread.sleep(20);
+            // Kill as soon as the first object is visible: the other shards' batches of ~1 MiB are being written.
+            while (visibleFiles(lake).isEmpty() && System.nanoTime() < deadline && first.isAlive()) {
+                Thread.sleep(5);
             }
             assertThat(first.isAlive()).as("first Firehose process, see " + dir.resolve("firehose-1.log")).isTrue();
             int before = visibleFiles(lake).size();
             first.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL
-            assertThat(before).as("objects delivered before the kill").isBetween(2, RECORDS / 100);
+            assertThat(before).as("objects delivered before the kill").isBetween(1, RECORDS / 100);
 
             Process second = startFirehose(brokerAddress, dir.resolve("firehose-2.log"));
             try {
@@ -157,6 +170,13 @@ class FirehoseKillNineTest {
             } finally {
                 second.destroy();
                 second.waitFor(30, TimeUnit.SECONDS);
+                // What the restart did (replayed batches are logged), for the test report.
+                System.out.println("objects before the kill: " + before);
+                for (String line : Files.readAllLines(dir.resolve("firehose-2.log"))) {
+                    if (line.contains("replaying") || line.contains("delivering from")) {
+                        System.out.println("restarted: " + line);
+                    }
+                }
             }
         }
     }

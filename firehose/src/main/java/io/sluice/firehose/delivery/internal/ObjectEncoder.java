@@ -84,6 +84,8 @@ public abstract sealed class ObjectEncoder {
                     .withConf(conf)
                     .withCompressionCodec(parquetCodec(compression))
                     .withRowGroupSize(rowGroupBytes)
+                    // unique per row: a dictionary would only be built to be thrown away
+                    .withDictionaryEncoding(io.sluice.firehose.delivery.MetadataColumns.SEQUENCE_NUMBER, false)
                     .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                     .build();
         }

@@ -29,8 +29,11 @@ public final class Firehose implements AutoCloseable {
     private final SluiceProducer producer;
     private final BrokerClient cluster;
     private final DeliveryManager deliveries;
+    private final MetricsEndpoint metrics;
 
-    private Firehose(Server server, SluiceProducer producer, BrokerClient cluster, DeliveryManager deliveries) {
+    private Firehose(Server server, SluiceProducer producer, BrokerClient cluster, DeliveryManager deliveries,
+                     MetricsEndpoint metrics) {
+        this.metrics = metrics;
         this.server = server;
         this.producer = producer;
         this.cluster = cluster;
@@ -55,10 +58,26 @@ public final class Firehose implements AutoCloseable {
             throw new IOException("cannot serve on " + at + ": " + e.getMessage(), e);
         }
         DeliveryManager deliveries = new DeliveryManager(cluster, config, Clock.systemUTC());
+        HostPort metricsAt = config.get(FirehoseConfig.METRICS_ADDRESS);
+        MetricsEndpoint metrics;
+        try {
+            metrics = MetricsEndpoint.start(new InetSocketAddress(metricsAt.host(), metricsAt.port()),
+                    deliveries::metrics, Clock.systemUTC());
+        } catch (IOException e) {
+            server.shutdownNow();
+            producer.close();
+            cluster.close();
+            throw new IOException("cannot serve metrics on " + metricsAt + ": " + e.getMessage(), e);
+        }
         deliveries.start();
-        LOG.info("firehose {} serving on {}:{}, cluster {}", config.instanceId(), at.host(), server.getPort(),
-                endpoints);
-        return new Firehose(server, producer, cluster, deliveries);
+        LOG.info("firehose {} serving on {}:{} (metrics on port {}), cluster {}", config.instanceId(), at.host(),
+                server.getPort(), metrics.port(), endpoints);
+        return new Firehose(server, producer, cluster, deliveries, metrics);
+    }
+
+    /** The port of /metrics and /health (useful with port 0). */
+    public int metricsPort() {
+        return metrics.port();
     }
 
     /** The port the API is served on (useful with port 0). */
@@ -81,5 +100,6 @@ public final class Firehose implements AutoCloseable {
         producer.close();
         deliveries.close();
         cluster.close();
+        metrics.close();
     }
 }

@@ -64,6 +64,7 @@ class FirehoseDeliveryTest {
                 "raft.election.timeout.min.ms", "300",
                 "raft.election.timeout.max.ms", "600")));
         firehose = Firehose.start(FirehoseConfig.of(Map.of("client.address", "127.0.0.1:0",
+                "metrics.address", "127.0.0.1:0",
                 "cluster.endpoints", brokerAddress, "definitions.refresh.interval.ms", "200",
                 "flush.check.interval.ms", "50", "lease.duration.ms", "3000")));
         firehoseChannel = NettyChannelBuilder.forTarget("127.0.0.1:" + firehose.port()).usePlaintext().build();
@@ -164,6 +165,19 @@ class FirehoseDeliveryTest {
         }
         assertThat(errorLines).hasSize(300 - expected.size()).allMatch(l -> l.contains("\"errorCode\":\"JSON_PARSE_ERROR\""));
         assertThat(files(lake, ".tmp")).isEmpty();
+
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                + firehose.metricsPort() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics).contains("firehose_incoming_records_total{delivery_stream=\"direct\"} 300\n")
+                .contains("firehose_delivered_records_total{delivery_stream=\"direct\"} " + expected.size() + "\n")
+                .contains("firehose_failed_records_total{delivery_stream=\"direct\"} " + (300 - expected.size()) + "\n")
+                .contains("firehose_data_freshness_seconds{delivery_stream=\"direct\"} 0.000\n")
+                .contains("firehose_record_freshness_seconds_count{delivery_stream=\"direct\"} 300\n");
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                + firehose.metricsPort() + "/health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body()).isEqualTo("ok\n");
     }
 
     @Test

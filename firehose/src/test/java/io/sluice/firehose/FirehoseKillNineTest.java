@@ -54,7 +54,7 @@ class FirehoseKillNineTest {
     private Process startFirehose(String brokerAddress, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), FirehoseMain.class.getName(),
-                "--client.address=127.0.0.1:0", "--cluster.endpoints=" + brokerAddress,
+                "--client.address=127.0.0.1:0", "--metrics.address=127.0.0.1:0", "--cluster.endpoints=" + brokerAddress,
                 "--definitions.refresh.interval.ms=200", "--flush.check.interval.ms=50",
                 "--lease.duration.ms=2000", "--instance.id=firehose-kill-test"));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -27,6 +27,9 @@ public final class FirehoseConfig {
     public static final Setting<HostPort> CLIENT_ADDRESS = new Setting<>("client.address", "host:port",
             "127.0.0.1:7900", HostPort::parse, h -> true, "host:port, port 0 picks a free one",
             "Where Firehose serves the sluice.v1.Firehose gRPC API.", false);
+    public static final Setting<HostPort> METRICS_ADDRESS = new Setting<>("metrics.address", "host:port",
+            "127.0.0.1:7901", HostPort::parse, h -> true, "host:port, port 0 picks a free one",
+            "Where Prometheus metrics (/metrics) and the health check (/health) are served over HTTP.", false);
     public static final Setting<List<HostPort>> CLUSTER_ENDPOINTS = new Setting<>("cluster.endpoints",
             "a comma-separated list of host:port", "127.0.0.1:7700", FirehoseConfig::parseEndpoints,
             l -> !l.isEmpty() && l.stream().allMatch(h -> h.port() > 0), "one or more host:port with fixed ports",
@@ -59,7 +62,7 @@ public final class FirehoseConfig {
             "definitions.refresh.interval.ms", 5_000, 100, 600_000, "How often the delivery-stream definitions are "
                     + "read from the cluster to start and stop deliveries, ms.");
 
-    public static final List<Setting<?>> SETTINGS = List.of(INSTANCE_ID, CLIENT_ADDRESS, CLUSTER_ENDPOINTS,
+    public static final List<Setting<?>> SETTINGS = List.of(INSTANCE_ID, CLIENT_ADDRESS, METRICS_ADDRESS, CLUSTER_ENDPOINTS,
             S3A_ENDPOINT, S3A_PATH_STYLE_ACCESS, S3A_REGION, S3A_ACCESS_KEY, S3A_SECRET_KEY, RETRY_MAX_ATTEMPTS,
             RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS, LEASE_DURATION_MS, FLUSH_CHECK_INTERVAL_MS,
             DEFINITIONS_REFRESH_INTERVAL_MS);

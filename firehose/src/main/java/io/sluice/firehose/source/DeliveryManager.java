@@ -10,7 +10,6 @@ import io.sluice.proto.v1.ListDeliveryStreamsRequest;
 import io.sluice.proto.v1.ListDeliveryStreamsResponse;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +38,8 @@ public final class DeliveryManager implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** By delivery stream name; owned by the scheduler thread. */
-    private final Map<String, DeliveryStreamWorker> workers = new HashMap<>();
+    /** By delivery stream name; changed by the scheduler thread only, read by metrics scrapes. */
+    private final Map<String, DeliveryStreamWorker> workers = new java.util.concurrent.ConcurrentHashMap<>();
 
     public DeliveryManager(BrokerClient cluster, FirehoseConfig config, Clock clock) {
         this.cluster = cluster;
@@ -95,6 +94,21 @@ public final class DeliveryManager implements AutoCloseable {
                 LOG.warn("cannot deliver {}: {}", name, e.toString());
             }
         }
+    }
+
+    /** Per delivery stream delivered by this instance: its metrics and the oldest record it has buffered. */
+    public record StreamMetrics(String deliveryStream, io.sluice.firehose.delivery.DeliveryMetrics metrics,
+                                java.util.OptionalLong oldestBufferedArrivalMs) {
+    }
+
+    /** A snapshot for the metrics endpoint; callable from any thread. */
+    public List<StreamMetrics> metrics() {
+        List<StreamMetrics> out = new ArrayList<>();
+        for (DeliveryStreamWorker w : workers.values()) {
+            out.add(new StreamMetrics(w.name(), w.metrics(), w.oldestBufferedArrivalMs()));
+        }
+        out.sort(java.util.Comparator.comparing(StreamMetrics::deliveryStream));
+        return out;
     }
 
     private List<String> listNames() {

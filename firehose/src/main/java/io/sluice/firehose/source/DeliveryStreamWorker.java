@@ -93,6 +93,15 @@ final class DeliveryStreamWorker implements AutoCloseable {
         return metrics;
     }
 
+    /** Arrival time of the oldest record buffered by any shard of this worker, or empty. */
+    java.util.OptionalLong oldestBufferedArrivalMs() {
+        long min = Long.MAX_VALUE;
+        for (ShardDeliveryProcessor p : processors) {
+            min = Math.min(min, p.oldestBufferedArrivalMs());
+        }
+        return min == Long.MAX_VALUE ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(min);
+    }
+
     /** Delivers the batches of quiet shards whose interval has passed. */
     void flushDue() {
         processors.removeIf(ShardDeliveryProcessor::finished);

@@ -32,6 +32,8 @@ final class ShardDeliveryProcessor implements RecordProcessor {
     private Checkpointer checkpointer;
     private DeliveryException failure;
     private boolean ended;
+    /** Arrival time of the oldest record buffered, Long.MAX_VALUE when none; read without the lock by metrics. */
+    private volatile long oldestBufferedArrivalMs = Long.MAX_VALUE;
 
     /** Makes the shard's delivery once the shard is known; the checkpointer stores the lease's checkpoint. */
     @FunctionalInterface
@@ -70,7 +72,19 @@ final class ShardDeliveryProcessor implements RecordProcessor {
         } catch (DeliveryException e) {
             failure = e;
             throwIfFailed();
+        } finally {
+            updateOldest();
         }
+    }
+
+    private void updateOldest() {
+        oldestBufferedArrivalMs = delivery == null || failure != null || ended ? Long.MAX_VALUE
+                : delivery.oldestBufferedArrivalMs().orElse(Long.MAX_VALUE);
+    }
+
+    /** Arrival time of the oldest record this shard has buffered, or Long.MAX_VALUE; lock-free. */
+    long oldestBufferedArrivalMs() {
+        return oldestBufferedArrivalMs;
     }
 
     /** Whether the lease ended (lost, shard ended, shut down) or the delivery failed: no more flushes. */
@@ -88,12 +102,15 @@ final class ShardDeliveryProcessor implements RecordProcessor {
         } catch (DeliveryException e) {
             failure = e;
             LOG.warn("{}: {}; the shard will be read again from its last checkpoint", deliveryStream, e.getMessage());
+        } finally {
+            updateOldest();
         }
     }
 
     @Override
     public synchronized void leaseLost() {
         ended = true;
+        oldestBufferedArrivalMs = Long.MAX_VALUE;
         if (delivery != null) {
             delivery.abandon();
         }
@@ -115,6 +132,7 @@ final class ShardDeliveryProcessor implements RecordProcessor {
     private void flushForGood() {
         throwIfFailed();
         ended = true;
+        oldestBufferedArrivalMs = Long.MAX_VALUE;
         try {
             delivery.flush();
         } catch (DeliveryException e) {

@@ -70,6 +70,7 @@ class FirehoseServiceTest {
                 "raft.election.timeout.min.ms", "300",
                 "raft.election.timeout.max.ms", "600")));
         firehose = Firehose.start(FirehoseConfig.of(Map.of("client.address", "127.0.0.1:0",
+                "metrics.address", "127.0.0.1:0",
                 "cluster.endpoints", brokerAddress)));
         firehoseChannel = NettyChannelBuilder.forTarget("127.0.0.1:" + firehose.port()).usePlaintext().build();
         brokerChannel = NettyChannelBuilder.forTarget(brokerAddress).usePlaintext().build();

@@ -53,8 +53,24 @@ class FirehoseDeliveryTest {
     private static ManagedChannel firehoseChannel;
     private static ManagedChannel brokerChannel;
 
+    @TempDir
+    static Path s3Root;
+    private static org.gaul.s3proxy.S3Proxy s3Proxy;
+
     @BeforeAll
-    static void start() throws IOException {
+    static void start() throws Exception {
+        org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore blobs =
+                new org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore(s3Root.toString());
+        blobs.createContainer(software.amazon.awssdk.services.s3.model.CreateBucketRequest.builder().bucket("lake")
+                .build());
+        s3Proxy = org.gaul.s3proxy.S3Proxy.builder().blobStore(blobs).endpoint(java.net.URI.create(
+                        "http://127.0.0.1:0")).awsAuthentication(org.gaul.s3proxy.auth.AuthenticationType.AWS_V2_OR_V4,
+                        "ak", "sk").stopTimeout(0).build();
+        s3Proxy.start();
+        long s3Deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!s3Proxy.getState().equals("STARTED") && System.nanoTime() < s3Deadline) {
+            Thread.sleep(10);
+        }
         String brokerAddress = "127.0.0.1:" + freePort();
         broker = Broker.start(BrokerConfig.of(Map.of(
                 "data.dir", dir.resolve("broker").toString(),
@@ -63,10 +79,18 @@ class FirehoseDeliveryTest {
                 "groups.per.broker", "1",
                 "raft.election.timeout.min.ms", "300",
                 "raft.election.timeout.max.ms", "600")));
-        firehose = Firehose.start(FirehoseConfig.of(Map.of("client.address", "127.0.0.1:0",
-                "metrics.address", "127.0.0.1:0",
-                "cluster.endpoints", brokerAddress, "definitions.refresh.interval.ms", "200",
-                "flush.check.interval.ms", "50", "lease.duration.ms", "3000")));
+        firehose = Firehose.start(FirehoseConfig.of(Map.ofEntries(
+                Map.entry("client.address", "127.0.0.1:0"),
+                Map.entry("metrics.address", "127.0.0.1:0"),
+                Map.entry("cluster.endpoints", brokerAddress),
+                Map.entry("definitions.refresh.interval.ms", "200"),
+                Map.entry("flush.check.interval.ms", "50"),
+                Map.entry("lease.duration.ms", "3000"),
+                Map.entry("s3a.endpoint", "http://127.0.0.1:" + s3Proxy.getPort()),
+                Map.entry("s3a.path.style.access", "true"),
+                Map.entry("s3a.region", "us-east-1"),
+                Map.entry("s3a.access.key", "ak"),
+                Map.entry("s3a.secret.key", "sk"))));
         firehoseChannel = NettyChannelBuilder.forTarget("127.0.0.1:" + firehose.port()).usePlaintext().build();
         brokerChannel = NettyChannelBuilder.forTarget(brokerAddress).usePlaintext().build();
     }
@@ -82,6 +106,13 @@ class FirehoseDeliveryTest {
         }
         if (broker != null) {
             broker.close();
+        }
+        if (s3Proxy != null) {
+            try {
+                s3Proxy.stop();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
@@ -178,6 +209,30 @@ class FirehoseDeliveryTest {
         assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
                 + firehose.metricsPort() + "/health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
                 .body()).isEqualTo("ok\n");
+    }
+
+    @Test
+    void directPut_toS3ThroughS3A_withTheProcessesS3Settings() throws Exception {
+        api().createDeliveryStream(CreateDeliveryStreamRequest.newBuilder().setDefinition(
+                DeliveryStreamDefinition.newBuilder().setDeliveryStreamName("to-s3").setAvroSchema(SCHEMA)
+                        .setDestination("s3a://lake/firehose").setPrefix("events/!{partitionKey:kind}/")
+                        .setCompression(io.sluice.proto.v1.Compression.ZSTD)
+                        .setBufferingHints(BufferingHints.newBuilder().setSizeInMibs(1).setIntervalInSeconds(1)))
+                .build());
+        PutRecordBatchRequest.Builder b = PutRecordBatchRequest.newBuilder().setDeliveryStreamName("to-s3");
+        List<Long> expected = new ArrayList<>();
+        for (long id = 0; id < 200; id++) {
+            b.addRecords(FirehoseRecord.newBuilder().setData(ByteString.copyFromUtf8("{\"id\":" + id
+                    + ",\"kind\":\"" + (id % 2 == 0 ? "even" : "odd") + "\"}")));
+            expected.add(id);
+        }
+        assertThat(api().putRecordBatch(b.build()).getFailedPutCount()).isZero();
+        // S3Proxy's filesystem store keeps objects as files under bucket/key: read them as a reader of the bucket
+        List<Long> delivered = awaitIds(s3Root.resolve("lake").resolve("firehose").resolve("events"),
+                expected.size());
+        assertThat(delivered).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(files(s3Root.resolve("lake").resolve("firehose").resolve("events"), ".parquet"))
+                .allMatch(f -> f.getParent().getFileName().toString().matches("even|odd"));
     }
 
     @Test

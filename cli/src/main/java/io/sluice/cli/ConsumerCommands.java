@@ -1,9 +1,12 @@
 package io.sluice.cli;
 
+import io.sluice.proto.v1.ApplicationSummary;
 import io.sluice.proto.v1.GetRecordsRequest;
 import io.sluice.proto.v1.GetShardIteratorRequest;
 import io.sluice.proto.v1.Lease;
 import io.sluice.proto.v1.LeasesGrpc;
+import io.sluice.proto.v1.ListApplicationsRequest;
+import io.sluice.proto.v1.ListApplicationsResponse;
 import io.sluice.proto.v1.ListLeasesRequest;
 import io.sluice.proto.v1.ListLeasesResponse;
 import io.sluice.proto.v1.ShardIteratorType;
@@ -12,14 +15,48 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "consumer", description = "Consumer applications' leases, owners, checkpoints and lag.",
-        mixinStandardHelpOptions = true, subcommands = ConsumerCommands.LeasesCommand.class)
+        mixinStandardHelpOptions = true, subcommands = {ConsumerCommands.Applications.class, ConsumerCommands.LeasesCommand.class})
 final class ConsumerCommands {
     @ParentCommand
     SluiceCli cli;
+
+    @Command(name = "applications", mixinStandardHelpOptions = true, description = {
+            "The consumer applications known to the cluster (any that ever took a lease), one line per application "
+                    + "and stream: shards, leases held now, workers holding them, shards checkpointed.",
+            "See one application's leases with 'sluice consumer leases APPLICATION STREAM'."})
+    static final class Applications implements Callable<Integer> {
+        @ParentCommand
+        ConsumerCommands parent;
+        @Option(names = "--stream", description = "Only applications reading this stream.")
+        String stream;
+
+        @Override
+        public Integer call() {
+            SluiceCli cli = parent.cli;
+            ListApplicationsResponse r = LeasesGrpc.newBlockingStub(cli.channel())
+                    .withDeadlineAfter(cli.timeoutSeconds, TimeUnit.SECONDS)
+                    .listApplications(ListApplicationsRequest.newBuilder()
+                            .setStreamName(stream == null ? "" : stream).build());
+            if (cli.output == SluiceCli.Format.json) {
+                Output.json(cli.out, r);
+                return SluiceCli.Exit.OK;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (ApplicationSummary a : r.getApplicationsList()) {
+                rows.add(List.of(a.getApplication(), a.getStreamName(), Integer.toString(a.getShardCount()),
+                        Integer.toString(a.getOwnedLeases()), a.getWorkersCount() == 0 ? "-"
+                                : String.join(",", a.getWorkersList()), Integer.toString(a.getCheckpointedShards())));
+            }
+            Output.table(cli.out, List.of("APPLICATION", "STREAM", "SHARDS", "LEASES HELD", "WORKERS",
+                    "CHECKPOINTED"), rows);
+            return SluiceCli.Exit.OK;
+        }
+    }
 
     @Command(name = "leases", mixinStandardHelpOptions = true, description = {
             "One line per shard of STREAM for consumer application APPLICATION: owner (empty: free), lease counter, "

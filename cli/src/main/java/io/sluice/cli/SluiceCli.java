@@ -6,6 +6,7 @@ import io.sluice.common.GrpcErrors;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.v1.ClusterGrpc;
 import io.sluice.proto.v1.ErrorCode;
+import io.sluice.proto.v1.FirehoseGrpc;
 import io.sluice.proto.v1.StreamsGrpc;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -22,11 +23,11 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCli.Version.class,
         description = "Administer a Sluice cluster over gRPC.",
         subcommands = {StreamCommands.class, ShardCommands.class, PutCommand.class, GetCommand.class,
-                TailCommand.class, ConsumerCommands.class, ClusterCommands.class, CommandLine.HelpCommand.class,
+                TailCommand.class, ConsumerCommands.class, FirehoseCommands.class, ClusterCommands.class, CommandLine.HelpCommand.class,
                 picocli.AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:internal error (a bug, or the broker failed)", "2:bad arguments",
-                "3:not found (stream, shard)", "4:invalid request (a limit or a value the broker refused)",
+                "3:not found (stream, shard, delivery stream)", "4:invalid request (a limit or a value the broker refused)",
                 "5:conflict (the resource is in use or exists)", "6:unavailable (endpoint unreachable, no leader)",
                 "7:throttled"})
 public final class SluiceCli {
@@ -70,6 +71,12 @@ public final class SluiceCli {
             description = "host:port of any broker (default ${DEFAULT-VALUE}; env SLUICE_ENDPOINT).")
     String endpoint;
 
+    @Option(names = "--firehose-endpoint", scope = ScopeType.INHERIT,
+            defaultValue = "${env:SLUICE_FIREHOSE_ENDPOINT:-127.0.0.1:7900}",
+            description = "host:port of a Firehose process, for the firehose commands (default ${DEFAULT-VALUE}; "
+                    + "env SLUICE_FIREHOSE_ENDPOINT).")
+    String firehoseEndpoint;
+
     @Option(names = "--output", scope = ScopeType.INHERIT, defaultValue = "table",
             description = "table or json (default ${DEFAULT-VALUE}).")
     Format output;
@@ -81,6 +88,7 @@ public final class SluiceCli {
     PrintStream out;
     PrintStream err;
     private ManagedChannel channel;
+    private ManagedChannel firehoseChannel;
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
@@ -106,8 +114,13 @@ public final class SluiceCli {
         SluiceException se = e instanceof SluiceException s ? s : GrpcErrors.fromThrowable(e);
         int code = Exit.of(se.code());
         String hint = switch (code) {
-            case Exit.NOT_FOUND -> "; list what exists with 'sluice stream list' or 'sluice shard list <stream>'";
-            case Exit.UNAVAILABLE -> "; check that a broker listens on " + endpoint
+            case Exit.NOT_FOUND -> firehoseChannel != null
+                    ? "; list what exists with 'sluice firehose list' (and 'sluice stream list' for source streams)"
+                    : "; list what exists with 'sluice stream list' or 'sluice shard list <stream>'";
+            case Exit.UNAVAILABLE -> firehoseChannel != null
+                    ? "; check that a Firehose process listens on " + firehoseEndpoint
+                    + " (--firehose-endpoint or SLUICE_FIREHOSE_ENDPOINT) and that it reaches the cluster"
+                    : "; check that a broker listens on " + endpoint
                     + " (--endpoint or SLUICE_ENDPOINT) and that the cluster has a leader ('sluice cluster status')";
             case Exit.THROTTLED -> "; retry later or more slowly";
             default -> "";
@@ -126,25 +139,39 @@ public final class SluiceCli {
 
     ManagedChannel channel() {
         if (channel == null) {
-            int colon = endpoint.lastIndexOf(':');
-            int port;
-            try {
-                port = colon > 0 ? Integer.parseInt(endpoint.substring(colon + 1)) : -1;
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 1 || port > 65535) {
-                throw SluiceException.invalidArgument("--endpoint", "host:port", "'" + endpoint + "'");
-            }
-            channel = NettyChannelBuilder.forAddress(endpoint.substring(0, colon), port).usePlaintext()
-                    .maxInboundMessageSize(64 << 20).build();
+            channel = open("--endpoint", endpoint);
         }
         return channel;
+    }
+
+    FirehoseGrpc.FirehoseBlockingStub firehose() {
+        if (firehoseChannel == null) {
+            firehoseChannel = open("--firehose-endpoint", firehoseEndpoint);
+        }
+        return FirehoseGrpc.newBlockingStub(firehoseChannel).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
+    }
+
+    private static ManagedChannel open(String option, String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        int port;
+        try {
+            port = colon > 0 ? Integer.parseInt(hostPort.substring(colon + 1)) : -1;
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            throw SluiceException.invalidArgument(option, "host:port", "'" + hostPort + "'");
+        }
+        return NettyChannelBuilder.forAddress(hostPort.substring(0, colon), port).usePlaintext()
+                .maxInboundMessageSize(64 << 20).build();
     }
 
     private void close() {
         if (channel != null) {
             channel.shutdownNow();
+        }
+        if (firehoseChannel != null) {
+            firehoseChannel.shutdownNow();
         }
     }
 }

@@ -6,6 +6,13 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.sluice.broker.Broker;
 import io.sluice.broker.config.BrokerConfig;
+import io.sluice.firehose.Firehose;
+import io.sluice.firehose.config.FirehoseConfig;
+import io.sluice.proto.v1.CreateDeliveryStreamResponse;
+import io.sluice.proto.v1.DescribeDeliveryStreamResponse;
+import io.sluice.proto.v1.FirehosePutRecordResponse;
+import io.sluice.proto.v1.ListApplicationsResponse;
+import io.sluice.proto.v1.ListDeliveryStreamsResponse;
 import io.sluice.proto.v1.CreateStreamResponse;
 import io.sluice.proto.v1.DescribeClusterResponse;
 import io.sluice.proto.v1.DescribeStreamSummaryResponse;
@@ -36,6 +43,8 @@ class CliTest {
     static Path dir;
     static Broker broker;
     static String endpoint;
+    static Firehose firehose;
+    static String firehoseEndpoint;
 
     record Result(int exit, String out, String err) {
     }
@@ -54,6 +63,10 @@ class CliTest {
             }
             Thread.sleep(100);
         }
+        firehose = Firehose.start(FirehoseConfig.of(Map.of("client.address", "127.0.0.1:0",
+                "metrics.address", "127.0.0.1:0", "cluster.endpoints", endpoint,
+                "definitions.refresh.interval.ms", "200", "flush.check.interval.ms", "50")));
+        firehoseEndpoint = "127.0.0.1:" + firehose.port();
     }
 
     private static boolean everyGroupHasALeader() throws IOException {
@@ -68,6 +81,7 @@ class CliTest {
 
     @AfterAll
     static void stop() {
+        firehose.close();
         broker.close();
     }
 
@@ -75,6 +89,9 @@ class CliTest {
         List<String> all = new ArrayList<>(List.of(args));
         if (all.stream().noneMatch(a -> a.startsWith("--endpoint"))) {
             all.add("--endpoint=" + endpoint);
+        }
+        if (all.stream().noneMatch(a -> a.startsWith("--firehose-endpoint"))) {
+            all.add("--firehose-endpoint=" + firehoseEndpoint);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -191,6 +208,113 @@ class CliTest {
         assertThat(lag.find()).isTrue();
         assertThat(Long.parseLong(lag.group(1))).as("an empty shard has no lag").isZero();
         assertThat(run("consumer", "leases", "billing", "clicks").out).contains("worker-1").contains("(free)");
+    }
+
+    @Test
+    void consumerApplications_listsEveryApplicationWithItsWorkers() throws Exception {
+        assertThat(run("stream", "create", "views", "--shards", "3").exit).isZero();
+        var channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(endpoint).usePlaintext()
+                .build();
+        try {
+            var leases = io.sluice.proto.v1.LeasesGrpc.newBlockingStub(channel);
+            for (String worker : List.of("w-1", "w-2")) {
+                leases.acquireLease(io.sluice.proto.v1.AcquireLeaseRequest.newBuilder().setApplication("reports")
+                        .setStreamName("views").setShardId(worker.equals("w-1") ? "shardId-000000000000"
+                                : "shardId-000000000002")
+                        .setWorkerId(worker).setLeaseDurationMs(60_000).build());
+            }
+        } finally {
+            channel.shutdownNow();
+        }
+        Result r = run("consumer", "applications", "--stream", "views", "--output", "json");
+        assertThat(r.exit).as(r.err).isZero();
+        ListApplicationsResponse apps = parse(r.out, ListApplicationsResponse.newBuilder()).build();
+        assertThat(apps.getApplicationsList()).hasSize(1);
+        assertThat(apps.getApplications(0).getApplication()).isEqualTo("reports");
+        assertThat(apps.getApplications(0).getShardCount()).isEqualTo(3);
+        assertThat(apps.getApplications(0).getOwnedLeases()).isEqualTo(2);
+        assertThat(apps.getApplications(0).getWorkersList()).containsExactly("w-1", "w-2");
+        assertThat(run("consumer", "applications").out).contains("reports").contains("views").contains("w-1,w-2");
+        Result missing = run("consumer", "applications", "--stream", "no-such-stream");
+        assertThat(missing.exit).isEqualTo(SluiceCli.Exit.NOT_FOUND);
+    }
+
+    @Test
+    void firehose_createDescribeListPutDelete_andThePutRecordsAreDelivered() throws Exception {
+        Path out = dir.resolve("delivered");
+        Result created = run("firehose", "create", "audit", "--destination", out.toUri().toString(),
+                "--format", "json_lines", "--compression", "none", "--buffer-seconds", "0", "--output", "json");
+        assertThat(created.exit).as(created.err).isZero();
+        var description = parse(created.out, CreateDeliveryStreamResponse.newBuilder()).getDescription();
+        assertThat(description.getDefinition().getSourceStreamName()).isEqualTo("firehose-audit");
+
+        Result described = run("firehose", "describe", "audit", "--output", "json");
+        assertThat(parse(described.out, DescribeDeliveryStreamResponse.newBuilder()).getDescription()
+                .getDefinition().getDestination()).isEqualTo(description.getDefinition().getDestination());
+        assertThat(run("firehose", "describe", "audit").out).contains("JSON_LINES").contains("DIRECT_PUT");
+        assertThat(parse(run("firehose", "list", "--output", "json").out, ListDeliveryStreamsResponse.newBuilder())
+                .getDeliveryStreamNamesList()).contains("audit");
+        assertThat(run("firehose", "list").out).contains("audit");
+
+        Result one = run("firehose", "put", "audit", "{\"n\": -1}", "--output", "json");
+        assertThat(one.exit).as(one.err).isZero();
+        assertThat(parse(one.out, FirehosePutRecordResponse.newBuilder()).getRecordId()).contains(":");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 700; i++) {
+            lines.add("{\"n\": " + i + "}");
+        }
+        lines.add("x".repeat(FirehoseCommands.MAX_RECORD_BYTES + 1));
+        Path file = dir.resolve("audit.jsonl");
+        Files.write(file, lines);
+        Result many = run("firehose", "put", "audit", "--file", file.toString(), "--output", "json");
+        assertThat(many.exit).as("one line over the record limit").isEqualTo(SluiceCli.Exit.INVALID);
+        assertThat(many.out).contains("\"put\": 700").contains("\"failed\": 1").contains("line 701")
+                .contains("1024000");
+
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        List<Long> delivered = deliveredNumbers(out);
+        while (delivered.size() < 701 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            delivered = deliveredNumbers(out);
+        }
+        List<Long> expected = new ArrayList<>();
+        for (long i = -1; i < 700; i++) {
+            expected.add(i);
+        }
+        assertThat(delivered).as("every accepted record delivered once").containsExactlyInAnyOrderElementsOf(expected);
+
+        Result deleted = run("firehose", "delete", "audit");
+        assertThat(deleted.exit).isZero();
+        Result gone = run("firehose", "describe", "audit");
+        assertThat(gone.exit).isEqualTo(SluiceCli.Exit.NOT_FOUND);
+        assertThat(gone.err).contains("audit").contains("sluice firehose list");
+
+        Result down = run("firehose", "list", "--firehose-endpoint=127.0.0.1:" + freePort(), "--timeout", "5");
+        assertThat(down.exit).isEqualTo(SluiceCli.Exit.UNAVAILABLE);
+        assertThat(down.err).contains("check that a Firehose process listens on");
+        Result noSchema = run("firehose", "create", "typed", "--destination", out.toUri().toString());
+        assertThat(noSchema.exit).as("PARQUET without a schema").isEqualTo(SluiceCli.Exit.INVALID);
+        assertThat(noSchema.err).contains("avro_schema");
+    }
+
+    /** The "n" member of every delivered JSON line under {@code root} (visible files only). */
+    private static List<Long> deliveredNumbers(Path root) throws IOException {
+        List<Long> numbers = new ArrayList<>();
+        if (!Files.exists(root)) {
+            return numbers;
+        }
+        try (var files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")
+                    && !f.getFileName().toString().startsWith("_") && f.toString().endsWith(".jsonl")).toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"n\":\\s*(-?\\d+)").matcher(line);
+                    if (m.find()) {
+                        numbers.add(Long.parseLong(m.group(1)));
+                    }
+                }
+            }
+        }
+        return numbers;
     }
 
     @Test

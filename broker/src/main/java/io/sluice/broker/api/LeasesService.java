@@ -18,6 +18,9 @@ import io.sluice.proto.internal.v1.RenewLeasesOp;
 import io.sluice.proto.internal.v1.ShardRecord;
 import io.sluice.proto.internal.v1.StreamRecord;
 import io.sluice.proto.v1.AcquireLeaseRequest;
+import io.sluice.proto.v1.ApplicationSummary;
+import io.sluice.proto.v1.ListApplicationsRequest;
+import io.sluice.proto.v1.ListApplicationsResponse;
 import io.sluice.proto.v1.AcquireLeaseResponse;
 import io.sluice.proto.v1.CheckpointRequest;
 import io.sluice.proto.v1.CheckpointResponse;
@@ -30,8 +33,13 @@ import io.sluice.proto.v1.ReleaseLeaseRequest;
 import io.sluice.proto.v1.ReleaseLeaseResponse;
 import io.sluice.proto.v1.RenewLeasesRequest;
 import io.sluice.proto.v1.RenewLeasesResponse;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
@@ -69,6 +77,48 @@ public final class LeasesService extends LeasesGrpc.LeasesImplBase {
             }
             return b.build();
         });
+    }
+
+    @Override
+    public void listApplications(ListApplicationsRequest r, StreamObserver<ListApplicationsResponse> out) {
+        StreamsService.sync(out, () -> {
+            Map<Long, StreamRecord> streams = new HashMap<>();
+            if (!r.getStreamName().isEmpty()) {
+                StreamRecord only = ShardLookup.stream(broker, r.getStreamName());
+                streams.put(only.getStreamId(), only);
+            } else {
+                broker.metadata().state().getStreamsList().forEach(s -> streams.put(s.getStreamId(), s));
+            }
+            long now = broker.clock().millis();
+            List<ApplicationSummary> apps = new ArrayList<>();
+            for (ConsumerLeases c : broker.metadata().state().getConsumersList()) {
+                StreamRecord stream = streams.get(c.getStreamId());
+                if (stream != null) {
+                    apps.add(summary(c, stream, now));
+                }
+            }
+            apps.sort(Comparator.comparing(ApplicationSummary::getApplication)
+                    .thenComparing(ApplicationSummary::getStreamName));
+            return ListApplicationsResponse.newBuilder().addAllApplications(apps).setNowMs(now).build();
+        });
+    }
+
+    private static ApplicationSummary summary(ConsumerLeases c, StreamRecord stream, long nowMs) {
+        SortedSet<String> workers = new TreeSet<>();
+        int owned = 0;
+        int checkpointed = 0;
+        for (LeaseRecord l : c.getLeasesList()) {
+            if (!l.getOwner().isEmpty() && l.getExpiresAtMs() > nowMs) {
+                owned++;
+                workers.add(l.getOwner());
+            }
+            if (!l.getCheckpoint().isEmpty()) {
+                checkpointed++;
+            }
+        }
+        return ApplicationSummary.newBuilder().setApplication(c.getApplication())
+                .setStreamName(stream.getStreamName()).setShardCount(stream.getShardsCount()).setOwnedLeases(owned)
+                .addAllWorkers(workers).setCheckpointedShards(checkpointed).build();
     }
 
     @Override

@@ -7,6 +7,8 @@ import io.grpc.StatusRuntimeException;
 import io.sluice.common.GrpcErrors;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.v1.AcquireLeaseRequest;
+import io.sluice.proto.v1.ApplicationSummary;
+import io.sluice.proto.v1.ListApplicationsRequest;
 import io.sluice.proto.v1.CheckpointRequest;
 import io.sluice.proto.v1.CreateStreamRequest;
 import io.sluice.proto.v1.ErrorCode;
@@ -82,7 +84,25 @@ class LeasesServiceTest {
                 assertThat(list.getLeases(0).getOwner()).as("broker %d", i).isEqualTo("worker-b");
                 assertThat(list.getLeases(1).getOwner()).isEmpty();
                 assertThat(list.getLeases(1).getLeaseCounter()).isZero();
+                var apps = leases[i].listApplications(ListApplicationsRequest.getDefaultInstance());
+                assertThat(apps.getApplicationsList()).as("broker %d", i).hasSize(1);
+                ApplicationSummary app = apps.getApplications(0);
+                assertThat(app.getApplication()).isEqualTo("app");
+                assertThat(app.getStreamName()).isEqualTo("s");
+                assertThat(app.getShardCount()).isEqualTo(2);
+                assertThat(app.getOwnedLeases()).isEqualTo(1);
+                assertThat(app.getWorkersList()).containsExactly("worker-b");
+                assertThat(app.getCheckpointedShards()).isEqualTo(1);
             }
+            assertThat(leases[0].listApplications(ListApplicationsRequest.newBuilder().setStreamName("s").build())
+                    .getApplicationsCount()).isEqualTo(1);
+            assertThat(error(() -> leases[0].listApplications(ListApplicationsRequest.newBuilder()
+                    .setStreamName("no-such-stream").build())).code()).isEqualTo(ErrorCode.RESOURCE_NOT_FOUND);
+            clock.advance(Duration.ofSeconds(11));
+            ApplicationSummary expired = leases[0].listApplications(ListApplicationsRequest.getDefaultInstance())
+                    .getApplications(0);
+            assertThat(expired.getOwnedLeases()).as("an expired lease is not owned").isZero();
+            assertThat(expired.getWorkersList()).isEmpty();
         }
     }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Starts or stops a local 3-broker cluster on loopback: deploy/local-cluster.sh start|stop|status
-# Brokers n1..n3 serve clients on 127.0.0.1:7701..7703 (Raft on 7801..7803); data and logs under deploy/run/.
+# Brokers n1..n3 serve clients on 127.0.0.1:7701..7703 (Raft on 7801..7803); data and logs under run/ next to
+# this script (SLUICE_RUN_DIR).
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-run=${SLUICE_RUN_DIR:-$root/deploy/run}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+run=${SLUICE_RUN_DIR:-$here/run}
 base=${SLUICE_BASE_PORT:-7700}
 peers="n1@127.0.0.1:$((base + 1))@127.0.0.1:$((base + 101)),n2@127.0.0.1:$((base + 2))@127.0.0.1:$((base + 102)),n3@127.0.0.1:$((base + 3))@127.0.0.1:$((base + 103))"
 case "${1:-}" in
@@ -13,7 +14,7 @@ case "${1:-}" in
       if [ -f "$run/n$i.pid" ] && kill -0 "$(cat "$run/n$i.pid")" 2>/dev/null; then
         echo "n$i already running"; continue
       fi
-      nohup bash "$root/deploy/sluice-broker.sh" --node.id=n$i --data.dir="$run/n$i" --peers="$peers" \
+      nohup bash "$here/sluice-broker.sh" --node.id=n$i --data.dir="$run/n$i" --peers="$peers" \
         --client.address=127.0.0.1:$((base + i)) --raft.address=127.0.0.1:$((base + 100 + i)) \
         > "$run/n$i.log" 2>&1 &
       echo $! > "$run/n$i.pid"

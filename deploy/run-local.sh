@@ -1,23 +1,73 @@
 #!/usr/bin/env bash
-# The main job on one machine: one broker (data under ./data) plus a short demo that creates a stream, puts sample
-# JSON events and reads them back. Keeps the broker running until Ctrl-C; DEMO_EXIT=1 (or CI=true) stops after the demo.
+# The main job on one machine: one broker (data under ./data/broker) and one Firehose delivering to
+# ./data/delivered, plus a demo that creates the stream demo-events and the delivery stream demo-to-parquet, puts
+# sample JSON events with the producer SDK and shows the Parquet objects they were delivered in (path, row count, a
+# few rows). Both processes keep running until Ctrl-C; running it again reuses the data.
+# SLUICE_DATA_DIR (default ./data), SLUICE_PORT (7700; Raft on +100) and SLUICE_FIREHOSE_PORT (7900; metrics on +1)
+# move it elsewhere.
+# Bounded mode (DEMO_EXIT=1, or CI=true): stop everything after the demo and exit with the demo's status (non-zero
+# unless every event of the run was delivered exactly once).
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-java_bin=${JAVA_HOME:+$JAVA_HOME/bin/}java
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../build-support/launch.sh
+. "$here/../build-support/launch.sh"
+cd "$sluice_root"
 port=${SLUICE_PORT:-7700}
-mkdir -p data
-bash deploy/sluice-broker.sh --data.dir=./data/broker --client.address=127.0.0.1:$port \
-  --raft.address=127.0.0.1:$((port + 100)) > data/broker.log 2>&1 &
+firehose_port=${SLUICE_FIREHOSE_PORT:-7900}
+events=${DEMO_EVENTS:-200}
+data=${SLUICE_DATA_DIR:-./data}
+for module in broker firehose; do
+  sluice_classpath "$module" > /dev/null || exit 2
+done
+mkdir -p "$data/delivered"
+data=$(cd "$data" && pwd)
+broker=
+firehose=
+stop() {
+  trap - EXIT INT TERM
+  # Firehose first: it delivers what it buffered and checkpoints before the broker goes away.
+  if [ -n "$firehose" ] && kill "$firehose" 2>/dev/null; then
+    wait "$firehose" 2>/dev/null || true
+    echo "firehose stopped"
+  fi
+  if [ -n "$broker" ] && kill "$broker" 2>/dev/null; then
+    wait "$broker" 2>/dev/null || true
+    echo "broker stopped"
+  fi
+}
+trap 'stop; exit 130' INT TERM
+trap stop EXIT
+
+bash "$here/sluice-broker.sh" --data.dir="$data/broker" --client.address=127.0.0.1:$port \
+  --raft.address=127.0.0.1:$((port + 100)) > "$data/broker.log" 2>&1 &
 broker=$!
-stop() { kill "$broker" 2>/dev/null && wait "$broker" 2>/dev/null; echo "broker stopped"; }
-trap stop EXIT INT TERM
-echo "broker started (pid $broker, log data/broker.log, endpoint 127.0.0.1:$port)"
-# shellcheck disable=SC2046
-"$java_bin" $(JAVA="$java_bin" bash build-support/jvm-flags.sh) -cp "$(ls broker/target/sluice-broker-*.jar | head -n 1):broker/target/lib/*" \
-  io.sluice.client.Demo "127.0.0.1:$port" demo 20
+echo "broker started (pid $broker, log $data/broker.log, endpoint 127.0.0.1:$port)"
+bash "$here/sluice-firehose.sh" --instance.id=local-firehose --cluster.endpoints=127.0.0.1:$port \
+  --client.address=127.0.0.1:$firehose_port --metrics.address=127.0.0.1:$((firehose_port + 1)) \
+  --definitions.refresh.interval.ms=1000 > "$data/firehose.log" 2>&1 &
+firehose=$!
+echo "firehose started (pid $firehose, log $data/firehose.log, endpoint 127.0.0.1:$firehose_port," \
+  "metrics http://127.0.0.1:$((firehose_port + 1))/metrics)"
+
+status=0
+# The demo runs in a subshell so that sluice_exec's exec replaces the subshell, not this script.
+(sluice_exec firehose io.sluice.firehose.demo.DeliveryDemo -Xmx512m --broker=127.0.0.1:$port \
+  --firehose=127.0.0.1:$firehose_port --destination="file://$data/delivered" --events="$events") || status=$?
 if [ "${DEMO_EXIT:-}" = 1 ] || [ "${CI:-}" = true ]; then
-  exit 0
+  exit "$status"
 fi
-echo "broker keeps running; press Ctrl-C to stop"
+cli="bash $here/sluice.sh"
+if [ "$port" != 7700 ] || [ "$firehose_port" != 7900 ]; then
+  cli="SLUICE_ENDPOINT=127.0.0.1:$port SLUICE_FIREHOSE_ENDPOINT=127.0.0.1:$firehose_port $cli"
+fi
+cat <<EOT
+
+Both keep running; press Ctrl-C to stop them. Meanwhile, from another terminal:
+  $cli stream list
+  $cli firehose describe demo-to-parquet
+  echo '{"event_id": "mine", "user": "me", "action": "view", "amount": 1.5, "event_time": "now"}' \\
+    | $cli put demo-events --key me
+  $cli consumer applications
+  find $data/delivered -name '*.parquet'
+EOT
 wait "$broker"

@@ -1,14 +1,8 @@
 #!/usr/bin/env bash
-# Runs one Firehose process in the foreground: deploy/sluice-firehose.sh [--config FILE] [--key=value ...]
-# (--print-config-reference lists the settings). Needs a build first: ./mvnw -B -q package -DskipTests -pl firehose -am
+# Runs one Firehose process in the foreground: sluice-firehose.sh [--config FILE] [--key=value ...]
+# (--print-config-reference lists the settings; SLUICE_HEAP: heap flag, default -Xmx1g). In a source tree it needs a
+# build first: ./mvnw -B -q install -DskipTests
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-java_bin=${JAVA_HOME:+$JAVA_HOME/bin/}java
-jar=$(ls "$root"/firehose/target/sluice-firehose-*.jar 2>/dev/null | grep -v -- '-sources' | head -n 1 || true)
-if [ -z "$jar" ] || [ ! -d "$root/firehose/target/lib" ]; then
-  echo "sluice-firehose: no build found; run ./mvnw -B -q package -DskipTests -pl firehose -am first" >&2
-  exit 2
-fi
-# shellcheck disable=SC2046
-exec "$java_bin" $(JAVA="$java_bin" bash "$root/build-support/jvm-flags.sh") ${SLUICE_HEAP:--Xmx1g} \
-  -cp "$jar:$root/firehose/target/lib/*" io.sluice.firehose.FirehoseMain "$@"
+# shellcheck source=../build-support/launch.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../build-support/launch.sh"
+sluice_exec firehose io.sluice.firehose.FirehoseMain "${SLUICE_HEAP:--Xmx1g}" "$@"

@@ -282,6 +282,47 @@ class ShardDeliveryTest {
     }
 
     @Test
+    void timedDeliveryOfAQuietShard_whoseWritesFail_isKeptAndCompletedAtTheNextCheck() throws Exception {
+        ShardDelivery d = delivery(Orders.config().prefix("!{partitionKey:region}/").build());
+        for (SourceRecord r : Orders.orders(1, 5)) {
+            d.add(r);
+        }
+        clock.advance(Duration.ofSeconds(60));
+        // the second object of the batch fails on every attempt: the destination is down
+        store.failPuts(k -> k.startsWith("eu/"), 3);
+        assertThatThrownBy(d::maybeFlush).isInstanceOfSatisfying(DeliveryException.class,
+                e -> assertThat(e.retryable()).isTrue());
+        assertThat(checkpoints).isEmpty();
+        assertThat(d.timeUntilFlush()).contains(Duration.ZERO);
+        assertThat(d.oldestBufferedArrivalMs()).contains(Orders.T0 + 1000);
+        // No record comes any more; the next check writes the batch again, under the same names.
+        assertThat(d.maybeFlush()).isTrue();
+        assertThat(checkpoints).containsExactly(Orders.seq(5));
+        assertThat(deliveredIds()).containsExactlyInAnyOrderElementsOf(range(1, 5));
+        assertThat(store.objects().keySet()).noneMatch(k -> k.startsWith("_sluice/"));
+        assertThat(d.oldestBufferedArrivalMs()).isEmpty();
+        d.add(Orders.order(6));
+        d.flush();
+        assertThat(checkpoints).containsExactly(Orders.seq(5), Orders.seq(6));
+    }
+
+    @Test
+    void aRecordAddedWhileADeliveryIsPending_completesItFirst() throws Exception {
+        ShardDelivery d = delivery(Orders.config().build());
+        d.add(Orders.order(1));
+        clock.advance(Duration.ofSeconds(60));
+        store.failPuts(k -> k.endsWith(".parquet"), 3);
+        assertThatThrownBy(d::maybeFlush).isInstanceOf(DeliveryException.class);
+        d.add(Orders.order(2));
+        assertThat(checkpoints).containsExactly(Orders.seq(1));
+        d.flush();
+        assertThat(checkpoints).containsExactly(Orders.seq(1), Orders.seq(2));
+        assertThat(dataObjects().keySet()).containsExactly(
+                "2024/06/01/12/orders-" + Orders.SHARD + "-" + Orders.seq(1) + "-" + Orders.seq(1) + ".parquet",
+                "2024/06/01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2) + "-" + Orders.seq(2) + ".parquet");
+    }
+
+    @Test
     void transientWriteFailures_areRetriedWithBackoff() throws Exception {
         ShardDelivery d = delivery(Orders.config().build());
         d.add(Orders.order(1));

@@ -7,25 +7,41 @@ import java.io.InputStream;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CommonPathCapabilities;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * An {@code s3a://bucket/prefix} destination through Hadoop's S3A connector. S3A uploads an object when its output
- * stream is closed (one PUT, or a multipart upload completed at close) and the object becomes visible only then,
- * complete: a process killed mid-put leaves no object (at most an unfinished multipart upload, invisible, which a
- * bucket lifecycle rule or {@code fs.s3a.multipart.purge} removes). S3 objects are durable once the PUT returns.
+ * A destination on a Hadoop FileSystem, in practice {@code s3a://bucket/prefix} through Hadoop's S3A connector.
+ *
+ * <p>S3A uploads an object when its output stream is closed (one PUT, or a multipart upload completed at close)
+ * and the object becomes visible only then, complete. Its streams are abortable
+ * ({@code fs.capability.outputstream.abortable}): a write that fails is aborted, which drops the buffered blocks
+ * and aborts the multipart upload, so nothing becomes visible and nothing stays open. A process killed mid-put
+ * leaves at most an unfinished multipart upload, invisible, which {@link #cleanUpAbandoned} aborts when a shard is
+ * taken again. S3 objects are durable once the PUT returns.
+ *
+ * <p>A filesystem whose streams cannot be aborted (HDFS, a local filesystem through Hadoop) makes a file visible
+ * as soon as it is created; there an object is written to a hidden temporary file next to its target
+ * ({@code .NAME.UUID.tmp}) and renamed to the target once complete, and a failed write closes and deletes the
+ * temporary file.
  *
  * <p>{@link #putIfAbsent} is {@code create(path, overwrite=false)}, which S3A implements as a check followed by
  * the write (or a conditional PUT where the store and Hadoop support it); two writers racing may both succeed.
  */
 public final class HadoopObjectStore implements ObjectStore {
+    private static final Logger LOG = LoggerFactory.getLogger(HadoopObjectStore.class);
+
     private final URI root;
     private final FileSystem fs;
     private final Path rootPath;
+    private final boolean abortable;
 
     /**
      * @param root       {@code s3a://bucket[/prefix]}
@@ -37,23 +53,45 @@ public final class HadoopObjectStore implements ObjectStore {
         properties.forEach(conf::set);
         this.fs = FileSystem.newInstance(root, conf);
         this.rootPath = new Path(root);
+        this.abortable = fs.hasPathCapability(rootPath, CommonPathCapabilities.ABORTABLE_STREAM);
     }
 
     @Override
     public void put(String key, byte[] data, int offset, int length) throws IOException {
-        FSDataOutputStream out = fs.create(path(key), true);
-        try {
-            out.write(data, offset, length);
-        } catch (IOException | RuntimeException e) {
-            abort(out);
-            throw e;
+        Path target = path(key);
+        if (abortable) {
+            write(fs.create(target, true), data, offset, length);
+            return;
         }
-        out.close();
+        Path tmp = tempFor(target);
+        try {
+            write(fs.create(tmp, false), data, offset, length);
+            // Hadoop's rename does not replace: remove the old object first (readers may see none for a moment,
+            // never a partial one).
+            fs.delete(target, false);
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("could not rename " + tmp + " to " + target);
+            }
+        } finally {
+            deleteQuietly(tmp);
+        }
     }
 
     @Override
     public boolean putIfAbsent(String key, byte[] data) throws IOException {
         Path p = path(key);
+        if (!abortable) {
+            if (fs.exists(p)) {
+                return false;
+            }
+            Path tmp = tempFor(p);
+            try {
+                write(fs.create(tmp, false), data, 0, data.length);
+                return fs.rename(tmp, p); // false when the target exists (HDFS, local): atomic there
+            } finally {
+                deleteQuietly(tmp);
+            }
+        }
         FSDataOutputStream out;
         try {
             out = fs.create(p, false);
@@ -61,17 +99,53 @@ public final class HadoopObjectStore implements ObjectStore {
             return false;
         }
         try {
-            out.write(data);
-        } catch (IOException | RuntimeException e) {
-            abort(out);
-            throw e;
-        }
-        try {
-            out.close();
+            write(out, data, 0, data.length);
         } catch (FileAlreadyExistsException e) {
             return false; // a conditional PUT lost the race
         }
         return true;
+    }
+
+    /**
+     * Writes and closes {@code out}. On a failure the stream is aborted where it can be (nothing becomes visible)
+     * and closed otherwise, so that it never stays open.
+     */
+    private static void write(FSDataOutputStream out, byte[] data, int offset, int length) throws IOException {
+        try {
+            out.write(data, offset, length);
+        } catch (IOException | RuntimeException e) {
+            abortOrClose(out, e);
+            throw e;
+        }
+        out.close(); // S3A aborts the upload itself when completing it fails
+    }
+
+    private static void abortOrClose(FSDataOutputStream out, Exception failure) {
+        try {
+            out.abort();
+            return;
+        } catch (UnsupportedOperationException notAbortable) {
+            // only reached for the temporary files of non-abortable filesystems: close them (then deleted)
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+        try {
+            out.close();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static Path tempFor(Path target) {
+        return new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
+    }
+
+    private void deleteQuietly(Path p) {
+        try {
+            fs.delete(p, false);
+        } catch (IOException e) {
+            LOG.warn("could not remove {}: {}", p, e.toString());
+        }
     }
 
     @Override
@@ -103,15 +177,6 @@ public final class HadoopObjectStore implements ObjectStore {
             throw new IllegalArgumentException("not a relative object key: " + key);
         }
         return new Path(rootPath, key);
-    }
-
-    /** Drops an upload without making it visible (S3A streams are abortable). */
-    private static void abort(FSDataOutputStream out) {
-        try {
-            out.abort();
-        } catch (UnsupportedOperationException e) {
-            // not abortable: leave it unclosed rather than publish a partial object
-        }
     }
 
     @Override

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * Delivers one shard of a delivery stream, exactly once: records are added in sequence order, buffered per key
  * prefix, and delivered as a batch (every object of the batch completely written, then one checkpoint at the
  * batch's last record) when the shard's buffered data reaches the size hint, when the interval has passed since the
- * batch's first record was buffered ({@link #maybeFlush()}), or when a new prefix would exceed the cap on open
- * partitions.
+ * batch's first record was buffered ({@link #maybeFlush()}), when a new prefix would exceed the cap on open
+ * partitions, or early, when the process-wide {@link BufferBudget} is exceeded and this batch is the largest.
  *
  * <pre>
  *  add(record) ──► RecordConverter ──► PrefixTemplate ──► ShardBatch (an encoder per prefix, + error prefixes)
@@ -50,6 +50,7 @@ public final class ShardDelivery {
     private final RecordConverter converter;
     private final Encoders encoders;
     private final String objectExtension;
+    private final BufferBudget.Account budget;
     private ShardBatch batch;
     /** A cut batch whose delivery started but did not complete (a timed delivery's writes failed); retried. */
     private Pending pending;
@@ -59,6 +60,17 @@ public final class ShardDelivery {
 
     public ShardDelivery(DeliveryStreamConfig config, String shardId, ObjectStore store, Checkpointer checkpointer,
                          DeliveryMetrics metrics, Clock clock, RetryPolicy retryPolicy, Sleeper sleeper) {
+        this(config, shardId, store, checkpointer, metrics, clock, retryPolicy, sleeper, BufferBudget.unlimited());
+    }
+
+    /**
+     * @param budget the process-wide bound on buffered record data, shared by every shard's delivery: when it is
+     *               exceeded the largest batch is delivered early
+     */
+    public ShardDelivery(DeliveryStreamConfig config, String shardId, ObjectStore store, Checkpointer checkpointer,
+                         DeliveryMetrics metrics, Clock clock, RetryPolicy retryPolicy, Sleeper sleeper,
+                         BufferBudget budget) {
+        this.budget = budget.open();
         this.config = config;
         this.shardId = shardId;
         this.store = store;
@@ -114,12 +126,15 @@ public final class ShardDelivery {
             } else {
                 batch.addFailed(r, result.errorLine(), result.prefix(), encoders::forErrors);
             }
+            account();
             if (batch.forcedLast() != null ? r.sequenceNumber().equals(batch.forcedLast())
-                    : batch.bytes() >= config.bufferingHints().sizeBytes()) {
+                    : batch.bytes() >= config.bufferingHints().sizeBytes() || budget.shouldDeliverEarly()) {
                 deliver();
             }
         } catch (IOException e) {
             throw fail("buffering record " + r.sequenceNumber() + " failed", e);
+        } finally {
+            account();
         }
     }
 
@@ -131,26 +146,34 @@ public final class ShardDelivery {
      */
     public boolean maybeFlush() throws DeliveryException {
         checkUsable();
-        if (pending != null) {
-            completePending(true);
-            return true;
+        try {
+            if (pending != null) {
+                completePending(true);
+                return true;
+            }
+            Optional<Duration> wait = timeUntilFlush();
+            if (wait.isPresent() && wait.get().isZero() || budget.deliverEarlyRequested()) {
+                deliver(true);
+                return true;
+            }
+            return false;
+        } finally {
+            account();
         }
-        Optional<Duration> wait = timeUntilFlush();
-        if (wait.isPresent() && wait.get().isZero()) {
-            deliver(true);
-            return true;
-        }
-        return false;
     }
 
     /** Delivers whatever is buffered now, regardless of the hints (graceful shutdown). */
     public void flush() throws DeliveryException {
         checkUsable();
-        if (pending != null) {
-            completePending(false);
-        }
-        if (batch != null && batch.forcedLast() == null) {
-            deliver();
+        try {
+            if (pending != null) {
+                completePending(false);
+            }
+            if (batch != null && batch.forcedLast() == null) {
+                deliver();
+            }
+        } finally {
+            account();
         }
     }
 
@@ -201,6 +224,13 @@ public final class ShardDelivery {
             pending.batch.abort();
             pending = null;
         }
+        account();
+    }
+
+    /** Tells the process-wide budget what this shard holds now. */
+    private void account() {
+        long bytes = (batch == null ? 0 : batch.bytes()) + (pending == null ? 0 : pending.batch.bytes());
+        budget.update(bytes, batch != null && batch.forcedLast() == null);
     }
 
     private void open(SourceRecord r) throws DeliveryException {

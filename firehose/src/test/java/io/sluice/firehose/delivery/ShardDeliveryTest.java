@@ -322,6 +322,85 @@ class ShardDeliveryTest {
                 "2024/06/01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2) + "-" + Orders.seq(2) + ".parquet");
     }
 
+    private static final String OTHER_SHARD = "shardId-000000000002";
+
+    /** Record {@code position} of {@code shard}, about 1,000 bytes of data. */
+    private static SourceRecord big(String shard, long position) {
+        String json = "{\"id\":" + position + ",\"customer\":\"" + "c".repeat(950) + "\",\"amount\":1}";
+        return new SourceRecord(shard, Orders.seq(position), Orders.T0 + position * 1000, "pk-" + position,
+                json.getBytes(UTF_8));
+    }
+
+    @Test
+    void processWideBudget_deliversTheLargestBatchEarly_andOnlyThatOne() throws Exception {
+        BufferBudget budget = new BufferBudget(20_000);
+        List<String> otherCheckpoints = new ArrayList<>();
+        DeliveryStreamConfig config = Orders.config().build(); // 1 MiB, 60 s: the hints are far away
+        ShardDelivery a = new ShardDelivery(config, Orders.SHARD, store, checkpoints::add, metrics, clock,
+                RetryPolicy.DEFAULT, sleeps::add, budget);
+        ShardDelivery b = new ShardDelivery(config, OTHER_SHARD, store, otherCheckpoints::add, metrics, clock,
+                RetryPolicy.DEFAULT, sleeps::add, budget);
+        for (int i = 1; i <= 15; i++) {
+            a.add(big(Orders.SHARD, i));
+        }
+        for (int i = 1; i <= 5; i++) {
+            b.add(big(OTHER_SHARD, i));
+        }
+        assertThat(budget.totalBytes()).isLessThanOrEqualTo(20_000);
+        b.add(big(OTHER_SHARD, 6)); // over the limit; a's batch is the largest: a is asked, b keeps buffering
+        assertThat(budget.totalBytes()).isGreaterThan(20_000);
+        assertThat(checkpoints).isEmpty();
+        assertThat(otherCheckpoints).isEmpty();
+        assertThat(a.maybeFlush()).isTrue(); // a's flush check (no interval has passed)
+        assertThat(checkpoints).containsExactly(Orders.seq(15));
+        assertThat(otherCheckpoints).isEmpty();
+        assertThat(budget.totalBytes()).isEqualTo(6 * big(OTHER_SHARD, 1).data().length);
+        assertThat(b.maybeFlush()).isFalse();
+        assertThat(deliveredIds()).isEqualTo(range(1, 15));
+
+        // Now b is the largest: a's record that passes the limit asks b, which delivers at its next record.
+        for (int i = 16; i <= 30 && otherCheckpoints.isEmpty(); i++) {
+            a.add(big(Orders.SHARD, i));
+            b.add(big(OTHER_SHARD, i - 9));
+        }
+        assertThat(otherCheckpoints).hasSize(1);
+        assertThat(checkpoints).containsExactly(Orders.seq(15));
+        assertThat(budget.totalBytes()).isLessThanOrEqualTo(20_000);
+    }
+
+    @Test
+    void anEarlyCut_isReplayedAtTheSameRecord_afterACrash() throws Exception {
+        BufferBudget budget = new BufferBudget(9_000);
+        DeliveryStreamConfig config = Orders.config().build();
+        ShardDelivery first = new ShardDelivery(config, Orders.SHARD, store, seq -> {
+            throw new IllegalStateException("killed before the checkpoint");
+        }, metrics, clock, RetryPolicy.DEFAULT, sleeps::add, budget);
+        int n = 0;
+        try {
+            while (true) {
+                first.add(big(Orders.SHARD, ++n));
+            }
+        } catch (DeliveryException e) {
+            assertThat(e.getMessage()).contains("checkpoint");
+        }
+        assertThat(n).isEqualTo(10); // the budget, not the 1 MiB hint, cut the batch
+        Map<String, byte[]> beforeCrash = Map.copyOf(dataObjects());
+        assertThat(beforeCrash).hasSize(1);
+        assertThat(budget.totalBytes()).isZero();
+
+        // The replay has no budget pressure at all; the intent alone cuts it at the same record.
+        ShardDelivery second = delivery(config);
+        for (int i = 1; i <= 25; i++) {
+            second.add(big(Orders.SHARD, i));
+        }
+        second.flush();
+        assertThat(checkpoints).containsExactly(Orders.seq(10), Orders.seq(25));
+        assertThat(dataObjects()).hasSize(2).containsKeys(beforeCrash.keySet().toArray(String[]::new));
+        assertThat(dataObjects().get(beforeCrash.keySet().iterator().next()))
+                .isEqualTo(beforeCrash.values().iterator().next());
+        assertThat(deliveredIds()).isEqualTo(range(1, 25));
+    }
+
     @Test
     void transientWriteFailures_areRetriedWithBackoff() throws Exception {
         ShardDelivery d = delivery(Orders.config().build());

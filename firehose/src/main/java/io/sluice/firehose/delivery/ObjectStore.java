@@ -30,6 +30,16 @@ public interface ObjectStore extends Closeable {
     /** Removes the object if present. */
     void delete(String key) throws IOException;
 
+    /**
+     * Removes what writers of this delivery stream's shard left invisible when they died mid-write: hidden temporary
+     * files ({@code file://}, and Hadoop filesystems that cannot abort a stream) and unfinished multipart uploads
+     * ({@code s3a://}) of the shard's objects and batch intents. Called when the shard is taken: any writer still
+     * at work on it has lost its lease, and whatever it was writing will be written again.
+     *
+     * @return how many leftovers were removed
+     */
+    int cleanUpAbandoned(String deliveryStream, String shardId) throws IOException;
+
     /** The full URI of a key, for logs and errors. */
     String uriOf(String key);
 }

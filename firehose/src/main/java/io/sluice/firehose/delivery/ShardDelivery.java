@@ -209,6 +209,27 @@ public final class ShardDelivery {
         return checkpointed;
     }
 
+    /**
+     * Removes what earlier writers of this shard left invisible when they died mid-write (hidden temporary files,
+     * unfinished multipart uploads; see {@link ObjectStore#cleanUpAbandoned}). Called once the shard is taken,
+     * before its first record; a failure is logged, not fatal (leftovers are invisible to readers).
+     *
+     * @return how many leftovers were removed
+     */
+    public int cleanUpAbandoned() {
+        try {
+            int n = store.cleanUpAbandoned(config.name(), shardId);
+            if (n > 0) {
+                LOG.info("{}/{}: removed {} leftovers of writes interrupted by a crash", config.name(), shardId, n);
+            }
+            return n;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}/{}: could not clean up leftovers of interrupted writes: {}", config.name(), shardId,
+                    e.toString());
+            return 0;
+        }
+    }
+
     /** Drops the buffered batch without delivering it (the lease was lost, or the process stops abruptly). */
     public void abandon() {
         dropBuffers();

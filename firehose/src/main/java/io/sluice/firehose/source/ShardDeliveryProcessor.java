@@ -57,6 +57,7 @@ final class ShardDeliveryProcessor implements RecordProcessor {
             }
             c.checkpoint(sequenceNumber);
         });
+        delivery.cleanUpAbandoned();
         LOG.info("{}/{}: delivering from {}", deliveryStream, shardId, start);
     }
 

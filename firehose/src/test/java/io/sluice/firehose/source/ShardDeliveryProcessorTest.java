@@ -63,6 +63,11 @@ class ShardDeliveryProcessorTest {
         }
 
         @Override
+        public int cleanUpAbandoned(String deliveryStream, String shardId) {
+            return 0;
+        }
+
+        @Override
         public String uriOf(String key) {
             return "mem:///" + key;
         }

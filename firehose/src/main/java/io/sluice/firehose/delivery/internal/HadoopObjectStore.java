@@ -13,9 +13,13 @@ import org.apache.hadoop.fs.CommonPathCapabilities;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.s3a.S3AFileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 
 /**
  * A destination on a Hadoop FileSystem, in practice {@code s3a://bucket/prefix} through Hadoop's S3A connector.
@@ -160,6 +164,44 @@ public final class HadoopObjectStore implements ObjectStore {
     @Override
     public void delete(String key) throws IOException {
         fs.delete(path(key), false);
+    }
+
+    /**
+     * On S3A, lists the unfinished multipart uploads under the destination and aborts the shard's (one listing of
+     * uploads in progress, not of objects). On other filesystems, walks the destination for the shard's hidden
+     * temporary files and deletes them.
+     */
+    @Override
+    public int cleanUpAbandoned(String deliveryStream, String shardId) throws IOException {
+        Leftovers leftovers = new Leftovers(deliveryStream, shardId);
+        String rootKey = rootPath.toUri().getPath().replaceFirst("^/", "");
+        String keyPrefix = rootKey.isEmpty() || rootKey.endsWith("/") ? rootKey : rootKey + "/";
+        int removed = 0;
+        if (fs instanceof S3AFileSystem s3a) {
+            for (MultipartUpload upload : s3a.listMultipartUploads(keyPrefix)) {
+                String key = upload.key();
+                if (key.startsWith(keyPrefix) && leftovers.isShardKey(key.substring(keyPrefix.length()))) {
+                    LOG.info("aborting the unfinished upload {} of s3a://{}/{} (started {})", upload.uploadId(),
+                            rootPath.toUri().getHost(), key, upload.initiated());
+                    s3a.abortMultipartUpload(key, upload.uploadId());
+                    removed++;
+                }
+            }
+            return removed;
+        }
+        if (!fs.exists(rootPath)) {
+            return 0;
+        }
+        String rootString = rootPath.toUri().getPath().replaceFirst("/$", "");
+        RemoteIterator<LocatedFileStatus> files = fs.listFiles(rootPath, true);
+        while (files.hasNext()) {
+            Path p = files.next().getPath();
+            String dir = p.getParent().toUri().getPath().substring(rootString.length()).replaceFirst("^/", "");
+            if (leftovers.isTemporaryFile(dir, p.getName()) && fs.delete(p, false)) {
+                removed++;
+            }
+        }
+        return removed;
     }
 
     @Override

@@ -1,16 +1,20 @@
 package io.sluice.firehose.delivery.internal;
 
 import io.sluice.firehose.delivery.ObjectStore;
+import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -76,6 +80,36 @@ public final class LocalObjectStore implements ObjectStore {
         if (Files.deleteIfExists(target)) {
             fsyncDir(target.getParent());
         }
+    }
+
+    /**
+     * Walks the destination's directory tree once (cost grows with the number of files under the destination) and
+     * deletes the shard's hidden temporary files.
+     */
+    @Override
+    public int cleanUpAbandoned(String deliveryStream, String shardId) throws IOException {
+        Leftovers leftovers = new Leftovers(deliveryStream, shardId);
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        int[] removed = {0};
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                String dir = root.relativize(file.getParent()).toString().replace(File.separatorChar, '/');
+                if (attrs.isRegularFile() && leftovers.isTemporaryFile(dir, file.getFileName().toString())
+                        && Files.deleteIfExists(file)) {
+                    removed[0]++;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE; // removed meanwhile, or unreadable: not ours to judge
+            }
+        });
+        return removed[0];
     }
 
     @Override

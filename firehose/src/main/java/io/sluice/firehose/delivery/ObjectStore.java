@@ -17,8 +17,10 @@ public interface ObjectStore extends Closeable {
     void put(String key, byte[] data, int offset, int length) throws IOException;
 
     /**
-     * Writes the object only if no object {@code key} exists. Where the store cannot do this atomically (S3A checks
-     * then writes), two concurrent writers may both succeed; see docs/firehose.md.
+     * Writes the object only if no object {@code key} exists, atomically: link(2) on {@code file://}, a PUT with
+     * {@code If-None-Match: *} on S3A (Hadoop's conditional create). Where the store cannot do this atomically (S3A
+     * with {@code fs.s3a.create.conditional.enabled=false} checks, then writes), two concurrent writers may both
+     * succeed; see docs/firehose.md.
      *
      * @return false when an object was there already (it is left as it was)
      */

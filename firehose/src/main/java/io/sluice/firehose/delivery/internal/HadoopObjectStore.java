@@ -11,11 +11,14 @@ import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.CommonPathCapabilities;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSDataOutputStreamBuilder;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.s3a.RemoteFileChangedException;
 import org.apache.hadoop.fs.s3a.S3AFileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +39,9 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
  * ({@code .NAME.UUID.tmp}) and renamed to the target once complete, and a failed write closes and deletes the
  * temporary file.
  *
- * <p>{@link #putIfAbsent} is {@code create(path, overwrite=false)}, which S3A implements as a check followed by
- * the write (or a conditional PUT where the store and Hadoop support it); two writers racing may both succeed.
+ * <p>{@link #putIfAbsent} is a conditional PUT ({@code If-None-Match: *}) where S3A offers conditional creation,
+ * else {@code create(path, overwrite=false)}, a check followed by the write, where two writers racing may both
+ * succeed.
  */
 public final class HadoopObjectStore implements ObjectStore {
     private static final Logger LOG = LoggerFactory.getLogger(HadoopObjectStore.class);
@@ -46,6 +50,7 @@ public final class HadoopObjectStore implements ObjectStore {
     private final FileSystem fs;
     private final Path rootPath;
     private final boolean abortable;
+    private final boolean conditionalCreate;
 
     /**
      * @param root       {@code s3a://bucket[/prefix]}
@@ -58,6 +63,8 @@ public final class HadoopObjectStore implements ObjectStore {
         this.fs = FileSystem.newInstance(root, conf);
         this.rootPath = new Path(root);
         this.abortable = fs.hasPathCapability(rootPath, CommonPathCapabilities.ABORTABLE_STREAM);
+        this.conditionalCreate = abortable && fs.hasPathCapability(rootPath,
+                Options.CreateFileOptionKeys.FS_OPTION_CREATE_CONDITIONAL_OVERWRITE);
     }
 
     @Override
@@ -81,8 +88,23 @@ public final class HadoopObjectStore implements ObjectStore {
         }
     }
 
+    /**
+     * Where the filesystem supports conditional creation ({@code fs.option.create.conditional.overwrite}, S3A from
+     * Hadoop 3.4.2 with {@code fs.s3a.create.conditional.enabled}, the default), the object is written with one
+     * PUT carrying {@code If-None-Match: *}, atomic on the store (AWS S3 and stores that implement it); otherwise
+     * S3A checks for the object at create and writes at close, and two writers racing may both succeed.
+     */
     @Override
     public boolean putIfAbsent(String key, byte[] data) throws IOException {
+        return putIfAbsent(key, data, () -> { });
+    }
+
+    /** Whether {@link #putIfAbsent} is one conditional request on this store. */
+    public boolean conditionalCreate() {
+        return conditionalCreate;
+    }
+
+    boolean putIfAbsent(String key, byte[] data, IoRunnable beforeClose) throws IOException {
         Path p = path(key);
         if (!abortable) {
             if (fs.exists(p)) {
@@ -91,23 +113,51 @@ public final class HadoopObjectStore implements ObjectStore {
             Path tmp = tempFor(p);
             try {
                 write(fs.create(tmp, false), data, 0, data.length);
+                beforeClose.run();
                 return fs.rename(tmp, p); // false when the target exists (HDFS, local): atomic there
             } finally {
                 deleteQuietly(tmp);
             }
         }
+        if (conditionalCreate) {
+            FSDataOutputStreamBuilder<FSDataOutputStream, ?> builder = fs.createFile(p);
+            builder.must(Options.CreateFileOptionKeys.FS_OPTION_CREATE_CONDITIONAL_OVERWRITE, true);
+            FSDataOutputStream out = builder.build();
+            try {
+                out.write(data);
+                beforeClose.run();
+            } catch (IOException | RuntimeException e) {
+                abortOrClose(out, e);
+                throw e;
+            }
+            try {
+                out.close(); // PUT with If-None-Match: *
+            } catch (RemoteFileChangedException | FileAlreadyExistsException e) {
+                return false; // 412 Precondition Failed: the object exists (written by another, or by a lost try)
+            }
+            return true;
+        }
         FSDataOutputStream out;
         try {
-            out = fs.create(p, false);
+            out = fs.create(p, false); // checks, then writes at close: racy
         } catch (FileAlreadyExistsException e) {
             return false;
         }
         try {
-            write(out, data, 0, data.length);
-        } catch (FileAlreadyExistsException e) {
-            return false; // a conditional PUT lost the race
+            out.write(data, 0, data.length);
+            beforeClose.run();
+        } catch (IOException | RuntimeException e) {
+            abortOrClose(out, e);
+            throw e;
         }
+        out.close();
         return true;
+    }
+
+    /** Runs between writing and closing in {@link #putIfAbsent(String, byte[], IoRunnable)}; for race tests. */
+    @FunctionalInterface
+    interface IoRunnable {
+        void run() throws IOException;
     }
 
     /**

@@ -390,7 +390,7 @@ public final class ShardDelivery {
 
     private String objectKey(String prefix, String first, String last, boolean error) {
         String name = config.name() + "-" + shardId + "-" + first + "-" + last;
-        return prefix + name + (error ? ".jsonl" : objectExtension);
+        return prefix + name + (error ? ".jsonl" + config.compression().jsonLinesSuffix() : objectExtension);
     }
 
     private DeliveryException fail(String what, Throwable cause) {

@@ -149,7 +149,8 @@ class DestinationTest {
         try (Stream<Path> walk = Files.walk(root)) {
             files = walk.filter(Files::isRegularFile).toList();
         }
-        assertThat(files).allMatch(f -> f.getFileName().toString().matches("orders-shardId-\\d{12}-\\d+-\\d+\\.(parquet|jsonl)"));
+        assertThat(files).allMatch(f -> f.getFileName().toString()
+                .matches("orders-shardId-\\d{12}-\\d+-\\d+\\.(parquet|jsonl\\.zst)"));
         List<GenericRecord> read = new ArrayList<>();
         for (Path f : files) {
             if (f.toString().endsWith(".parquet")) {
@@ -161,7 +162,8 @@ class DestinationTest {
         try (Stream<Path> errors = Files.walk(root.resolve("errors"))) {
             List<Path> errorFiles = errors.filter(Files::isRegularFile).toList();
             assertThat(errorFiles).hasSize(2);
-            assertThat(Files.readString(errorFiles.get(0))).contains("\"errorCode\":\"JSON_PARSE_ERROR\"");
+            assertThat(ShardDeliveryTest.decompress(Files.readAllBytes(errorFiles.get(0)), Compression.ZSTD))
+                    .contains("\"errorCode\":\"JSON_PARSE_ERROR\"");
         }
     }
 
@@ -191,7 +193,7 @@ class DestinationTest {
             }
         }
         assertThat(names).allMatch(n -> n.matches("s3a://lake/firehose/(orders/(eu|us|ap)|errors/2024/06/01/12)/"
-                + "orders-shardId-\\d{12}-\\d+-\\d+\\.(parquet|jsonl)"));
+                + "orders-shardId-\\d{12}-\\d+-\\d+\\.(parquet|jsonl\\.snappy)"));
         assertThat(names).noneMatch(n -> n.contains("_sluice"));
         assertThat(rowsOf(read)).containsExactlyInAnyOrderElementsOf(expectedRows(100));
         assertThat(duckDbRows(local + "/*.parquet")).containsExactlyInAnyOrderElementsOf(expectedRows(100));

@@ -162,9 +162,9 @@ class ShardDeliveryTest {
         assertThat(deliveredIds()).containsExactly(1L, 6L);
         List<String> errorKeys = store.objects().keySet().stream().filter(k -> k.startsWith("errors/")).toList();
         assertThat(errorKeys).containsExactly("errors/2024/06/01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2)
-                + "-" + Orders.seq(5) + ".jsonl");
+                + "-" + Orders.seq(5) + ".jsonl.snappy"); // the delivery stream's compression (the default)
         List<JsonNode> lines = new ArrayList<>();
-        for (String line : new String(store.objects().get(errorKeys.get(0)), UTF_8).split("\n")) {
+        for (String line : decompress(store.objects().get(errorKeys.get(0)), Compression.SNAPPY).split("\n")) {
             lines.add(JSON.readTree(line));
         }
         assertThat(lines).extracting(n -> n.get("errorCode").asText())
@@ -193,8 +193,8 @@ class ShardDeliveryTest {
                 "region=ap/2024-06-01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2) + "-" + Orders.seq(5) + ".parquet",
                 "region=eu/2024-06-01/12/orders-" + Orders.SHARD + "-" + Orders.seq(3) + "-" + Orders.seq(6) + ".parquet",
                 "region=us/2024-06-01/12/orders-" + Orders.SHARD + "-" + Orders.seq(1) + "-" + Orders.seq(4) + ".parquet");
-        String errors = new String(store.objects().entrySet().stream().filter(e -> e.getKey().startsWith("errors/"))
-                .findFirst().orElseThrow().getValue(), UTF_8);
+        String errors = decompress(store.objects().entrySet().stream().filter(e -> e.getKey().startsWith("errors/"))
+                .findFirst().orElseThrow().getValue(), Compression.SNAPPY);
         assertThat(JSON.readTree(errors).get("errorCode").asText()).isEqualTo("PARTITION_KEY_MISSING");
     }
 
@@ -463,6 +463,42 @@ class ShardDeliveryTest {
         assertThat(first.get("_arrival_time").asLong()).isEqualTo(Orders.T0 + 1000);
         assertThat(lines[1]).startsWith("{\"nested\":{\"a\":[1,2.50,\"x\"]},\"_shard_id\"");
         assertThat(metrics.failedRecords()).isEqualTo(1);
+    }
+
+    /** An independent decoder per compression: the JDK's gzip, zstd-jni, snappy-java's framing format. */
+    static String decompress(byte[] bytes, Compression compression) throws IOException {
+        java.io.InputStream raw = new ByteArrayInputStream(bytes);
+        try (java.io.InputStream in = switch (compression) {
+            case NONE -> raw;
+            case GZIP -> new GZIPInputStream(raw);
+            case ZSTD -> new com.github.luben.zstd.ZstdInputStream(raw);
+            case SNAPPY -> new org.xerial.snappy.SnappyFramedInputStream(raw);
+        }) {
+            return new String(in.readAllBytes(), UTF_8);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void errorObjects_followTheDeliveryStreamsCompression(Compression compression) throws Exception {
+        ShardDelivery d = delivery(Orders.config().compression(compression).build());
+        d.add(Orders.order(1));
+        d.add(Orders.record(2, "{not json"));
+        d.add(Orders.record(3, "[3]"));
+        d.flush();
+        String key = "errors/2024/06/01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2) + "-" + Orders.seq(3)
+                + ".jsonl" + compression.jsonLinesSuffix();
+        assertThat(store.objects()).containsKey(key);
+        String[] lines = decompress(store.objects().get(key), compression).split("\n");
+        assertThat(lines).extracting(l -> JSON.readTree(l).get("errorCode").asText())
+                .containsExactly("JSON_PARSE_ERROR", "NOT_A_JSON_OBJECT");
+        byte[] magic = switch (compression) { // each format's own header, so the decoder above is not lenient
+            case NONE -> "{".getBytes(UTF_8);
+            case GZIP -> new byte[] {0x1f, (byte) 0x8b};
+            case ZSTD -> new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd};
+            case SNAPPY -> new byte[] {(byte) 0xff, 0x06, 0x00, 0x00, 's', 'N', 'a', 'P', 'p', 'Y'};
+        };
+        assertThat(java.util.Arrays.copyOf(store.objects().get(key), magic.length)).isEqualTo(magic);
     }
 
     @ParameterizedTest

@@ -189,10 +189,13 @@ class FirehoseDeliveryTest {
         }
         List<Long> delivered = awaitIds(lake.resolve("events"), expected.size());
         assertThat(delivered).containsExactlyInAnyOrderElementsOf(expected);
-        List<Path> errors = files(lake.resolve("errors"), ".jsonl");
+        List<Path> errors = files(lake.resolve("errors"), ".jsonl.snappy"); // the delivery stream's compression
         List<String> errorLines = new ArrayList<>();
         for (Path f : errors) {
-            errorLines.addAll(Files.readAllLines(f));
+            try (java.io.InputStream in = new org.xerial.snappy.SnappyFramedInputStream(Files.newInputStream(f))) {
+                errorLines.addAll(List.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                        .split("\n")));
+            }
         }
         assertThat(errorLines).hasSize(300 - expected.size()).allMatch(l -> l.contains("\"errorCode\":\"JSON_PARSE_ERROR\""));
         assertThat(files(lake, ".tmp")).isEmpty();

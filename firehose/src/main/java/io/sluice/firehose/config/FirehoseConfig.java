@@ -52,6 +52,10 @@ public final class FirehoseConfig {
             600_000, "Wait after a failed write to the destination, ms; doubles per attempt.");
     public static final Setting<Long> RETRY_BACKOFF_MAX_MS = Setting.ofLong("delivery.retry.backoff.max.ms", 10_000,
             0, 3_600_000, "Longest wait between attempts of one write, ms; >= delivery.retry.backoff.ms.");
+    public static final Setting<Long> BUFFER_MEMORY_BYTES = new Setting<>("delivery.buffer.memory.bytes",
+            "bytes, or N% of the maximum heap", "25%", FirehoseConfig::parseMemory, v -> v >= 1 << 20,
+            "1048576 or more bytes, or 1%..90%", "Bound on the record data buffered by all shards of all delivery "
+            + "streams of this process; past it the largest batch is delivered before its buffering hints.", false);
 
     public static final Setting<Long> LEASE_DURATION_MS = Setting.ofLong("lease.duration.ms", 10_000, 1_000,
             600_000, "How long this instance's shard leases last without renewal; a crashed instance's shards wait "
@@ -64,7 +68,7 @@ public final class FirehoseConfig {
 
     public static final List<Setting<?>> SETTINGS = List.of(INSTANCE_ID, CLIENT_ADDRESS, METRICS_ADDRESS, CLUSTER_ENDPOINTS,
             S3A_ENDPOINT, S3A_PATH_STYLE_ACCESS, S3A_REGION, S3A_ACCESS_KEY, S3A_SECRET_KEY, RETRY_MAX_ATTEMPTS,
-            RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS, LEASE_DURATION_MS, FLUSH_CHECK_INTERVAL_MS,
+            RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS, BUFFER_MEMORY_BYTES, LEASE_DURATION_MS, FLUSH_CHECK_INTERVAL_MS,
             DEFINITIONS_REFRESH_INTERVAL_MS);
 
     private final Map<Setting<?>, Object> values;
@@ -171,6 +175,18 @@ public final class FirehoseConfig {
             throw new ConfigException(RETRY_BACKOFF_MAX_MS.key(), "must be at least " + RETRY_BACKOFF_MS.key() + " ("
                     + get(RETRY_BACKOFF_MS) + ")");
         }
+    }
+
+    /** Bytes, or a percentage (1..90) of the JVM's maximum heap. */
+    private static long parseMemory(String text) {
+        if (text.endsWith("%")) {
+            int percent = Integer.parseInt(text.substring(0, text.length() - 1).trim());
+            if (percent < 1 || percent > 90) {
+                throw new IllegalArgumentException(text);
+            }
+            return Runtime.getRuntime().maxMemory() / 100 * percent;
+        }
+        return Long.parseLong(text);
     }
 
     private static List<HostPort> parseEndpoints(String text) {

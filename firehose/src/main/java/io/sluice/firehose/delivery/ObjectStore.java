@@ -17,8 +17,10 @@ public interface ObjectStore extends Closeable {
     void put(String key, byte[] data, int offset, int length) throws IOException;
 
     /**
-     * Writes the object only if no object {@code key} exists. Where the store cannot do this atomically (S3A checks
-     * then writes), two concurrent writers may both succeed; see docs/firehose.md.
+     * Writes the object only if no object {@code key} exists, atomically: link(2) on {@code file://}, a PUT with
+     * {@code If-None-Match: *} on S3A (Hadoop's conditional create). Where the store cannot do this atomically (S3A
+     * with {@code fs.s3a.create.conditional.enabled=false} checks, then writes), two concurrent writers may both
+     * succeed; see docs/firehose.md.
      *
      * @return false when an object was there already (it is left as it was)
      */
@@ -29,6 +31,16 @@ public interface ObjectStore extends Closeable {
 
     /** Removes the object if present. */
     void delete(String key) throws IOException;
+
+    /**
+     * Removes what writers of this delivery stream's shard left invisible when they died mid-write: hidden temporary
+     * files ({@code file://}, and Hadoop filesystems that cannot abort a stream) and unfinished multipart uploads
+     * ({@code s3a://}) of the shard's objects and batch intents. Called when the shard is taken: any writer still
+     * at work on it has lost its lease, and whatever it was writing will be written again.
+     *
+     * @return how many leftovers were removed
+     */
+    int cleanUpAbandoned(String deliveryStream, String shardId) throws IOException;
 
     /** The full URI of a key, for logs and errors. */
     String uriOf(String key);

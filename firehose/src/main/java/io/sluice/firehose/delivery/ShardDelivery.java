@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * Delivers one shard of a delivery stream, exactly once: records are added in sequence order, buffered per key
  * prefix, and delivered as a batch (every object of the batch completely written, then one checkpoint at the
  * batch's last record) when the shard's buffered data reaches the size hint, when the interval has passed since the
- * batch's first record was buffered ({@link #maybeFlush()}), or when a new prefix would exceed the cap on open
- * partitions.
+ * batch's first record was buffered ({@link #maybeFlush()}), when a new prefix would exceed the cap on open
+ * partitions, or early, when the process-wide {@link BufferBudget} is exceeded and this batch is the largest.
  *
  * <pre>
  *  add(record) ──► RecordConverter ──► PrefixTemplate ──► ShardBatch (an encoder per prefix, + error prefixes)
@@ -50,13 +50,27 @@ public final class ShardDelivery {
     private final RecordConverter converter;
     private final Encoders encoders;
     private final String objectExtension;
+    private final BufferBudget.Account budget;
     private ShardBatch batch;
+    /** A cut batch whose delivery started but did not complete (a timed delivery's writes failed); retried. */
+    private Pending pending;
     private BigInteger lastAdded;
     private String checkpointed;
     private boolean failed;
 
     public ShardDelivery(DeliveryStreamConfig config, String shardId, ObjectStore store, Checkpointer checkpointer,
                          DeliveryMetrics metrics, Clock clock, RetryPolicy retryPolicy, Sleeper sleeper) {
+        this(config, shardId, store, checkpointer, metrics, clock, retryPolicy, sleeper, BufferBudget.unlimited());
+    }
+
+    /**
+     * @param budget the process-wide bound on buffered record data, shared by every shard's delivery: when it is
+     *               exceeded the largest batch is delivered early
+     */
+    public ShardDelivery(DeliveryStreamConfig config, String shardId, ObjectStore store, Checkpointer checkpointer,
+                         DeliveryMetrics metrics, Clock clock, RetryPolicy retryPolicy, Sleeper sleeper,
+                         BufferBudget budget) {
+        this.budget = budget.open();
         this.config = config;
         this.shardId = shardId;
         this.store = store;
@@ -86,6 +100,9 @@ public final class ShardDelivery {
             throw new IllegalArgumentException("sequence number " + seq + " added after " + lastAdded + " in "
                     + shardId);
         }
+        if (pending != null) {
+            completePending(false);
+        }
         lastAdded = seq;
         metrics.recordIncoming(r.data().length);
         Result result = converter.convertAndRoute(r, config);
@@ -109,31 +126,54 @@ public final class ShardDelivery {
             } else {
                 batch.addFailed(r, result.errorLine(), result.prefix(), encoders::forErrors);
             }
+            account();
             if (batch.forcedLast() != null ? r.sequenceNumber().equals(batch.forcedLast())
-                    : batch.bytes() >= config.bufferingHints().sizeBytes()) {
+                    : batch.bytes() >= config.bufferingHints().sizeBytes() || budget.shouldDeliverEarly()) {
                 deliver();
             }
         } catch (IOException e) {
             throw fail("buffering record " + r.sequenceNumber() + " failed", e);
+        } finally {
+            account();
         }
     }
 
-    /** Delivers the batch if its buffering interval has passed; returns whether it did. */
+    /**
+     * Delivers the batch if its buffering interval has passed, or completes a delivery whose writes failed before;
+     * returns whether it did. When the destination writes fail after their retries, the exception is
+     * {@linkplain DeliveryException#retryable() retryable}: the cut batch is kept and the next call tries again, so
+     * a quiet shard (no more records coming) is still delivered once the destination is back.
+     */
     public boolean maybeFlush() throws DeliveryException {
         checkUsable();
-        Optional<Duration> wait = timeUntilFlush();
-        if (wait.isPresent() && wait.get().isZero()) {
-            deliver();
-            return true;
+        try {
+            if (pending != null) {
+                completePending(true);
+                return true;
+            }
+            Optional<Duration> wait = timeUntilFlush();
+            if (wait.isPresent() && wait.get().isZero() || budget.deliverEarlyRequested()) {
+                deliver(true);
+                return true;
+            }
+            return false;
+        } finally {
+            account();
         }
-        return false;
     }
 
     /** Delivers whatever is buffered now, regardless of the hints (graceful shutdown). */
     public void flush() throws DeliveryException {
         checkUsable();
-        if (batch != null && batch.forcedLast() == null) {
-            deliver();
+        try {
+            if (pending != null) {
+                completePending(false);
+            }
+            if (batch != null && batch.forcedLast() == null) {
+                deliver();
+            }
+        } finally {
+            account();
         }
     }
 
@@ -142,6 +182,9 @@ public final class ShardDelivery {
      * batch is a replay waiting for its last record.
      */
     public Optional<Duration> timeUntilFlush() {
+        if (pending != null) {
+            return Optional.of(Duration.ZERO);
+        }
         if (batch == null || batch.forcedLast() != null) {
             return Optional.empty();
         }
@@ -151,7 +194,14 @@ public final class ShardDelivery {
 
     /** Arrival time of the oldest record not yet delivered, or empty. */
     public Optional<Long> oldestBufferedArrivalMs() {
-        return batch == null ? Optional.empty() : Optional.of(batch.oldestArrivalMs());
+        long oldest = Long.MAX_VALUE;
+        if (pending != null) {
+            oldest = pending.batch.oldestArrivalMs();
+        }
+        if (batch != null) {
+            oldest = Math.min(oldest, batch.oldestArrivalMs());
+        }
+        return oldest == Long.MAX_VALUE ? Optional.empty() : Optional.of(oldest);
     }
 
     /** The sequence number this delivery last checkpointed, or null. */
@@ -159,18 +209,54 @@ public final class ShardDelivery {
         return checkpointed;
     }
 
+    /**
+     * Removes what earlier writers of this shard left invisible when they died mid-write (hidden temporary files,
+     * unfinished multipart uploads; see {@link ObjectStore#cleanUpAbandoned}). Called once the shard is taken,
+     * before its first record; a failure is logged, not fatal (leftovers are invisible to readers).
+     *
+     * @return how many leftovers were removed
+     */
+    public int cleanUpAbandoned() {
+        try {
+            int n = store.cleanUpAbandoned(config.name(), shardId);
+            if (n > 0) {
+                LOG.info("{}/{}: removed {} leftovers of writes interrupted by a crash", config.name(), shardId, n);
+            }
+            return n;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}/{}: could not clean up leftovers of interrupted writes: {}", config.name(), shardId,
+                    e.toString());
+            return 0;
+        }
+    }
+
     /** Drops the buffered batch without delivering it (the lease was lost, or the process stops abruptly). */
     public void abandon() {
+        dropBuffers();
+        failed = true;
+    }
+
+    private void dropBuffers() {
         if (batch != null) {
             batch.abort();
             batch = null;
         }
-        failed = true;
+        if (pending != null) {
+            pending.batch.abort();
+            pending = null;
+        }
+        account();
+    }
+
+    /** Tells the process-wide budget what this shard holds now. */
+    private void account() {
+        long bytes = (batch == null ? 0 : batch.bytes()) + (pending == null ? 0 : pending.batch.bytes());
+        budget.update(bytes, batch != null && batch.forcedLast() == null);
     }
 
     private void open(SourceRecord r) throws DeliveryException {
         String key = BatchIntent.key(config.name(), shardId, r.sequenceNumber());
-        Optional<byte[]> found = retrier.run("reading " + store.uriOf(key), () -> store.get(key));
+        Optional<byte[]> found = retried("reading " + store.uriOf(key), () -> store.get(key), false);
         String forcedLast = null;
         if (found.isPresent()) {
             try {
@@ -185,20 +271,38 @@ public final class ShardDelivery {
     }
 
     private void deliver() throws DeliveryException {
-        ShardBatch b = batch;
-        if (b == null) {
+        deliver(false);
+    }
+
+    /**
+     * Cuts the buffered batch and delivers it: intent, objects, checkpoint, intent removed.
+     *
+     * @param keepOnWriteFailure on a destination write failing after its retries, keep the cut batch pending (and
+     *                           throw a retryable exception) rather than fail the delivery
+     */
+    private void deliver(boolean keepOnWriteFailure) throws DeliveryException {
+        if (batch == null) {
             return;
         }
-        String intentKey = BatchIntent.key(config.name(), shardId, b.first());
-        if (b.forcedLast() == null) {
+        pending = new Pending(batch);
+        batch = null;
+        completePending(keepOnWriteFailure);
+    }
+
+    /** Runs (or resumes) the steps of the pending batch's delivery that have not completed yet. */
+    private void completePending(boolean keepOnWriteFailure) throws DeliveryException {
+        Pending p = pending;
+        ShardBatch b = p.batch;
+        if (!p.intentStored && b.forcedLast() == null) {
             BatchIntent intent = new BatchIntent(b.first(), b.last(), b.records());
-            boolean created = retrier.run("writing " + store.uriOf(intentKey),
-                    () -> store.putIfAbsent(intentKey, intent.toJson()));
+            boolean created = retried("writing " + store.uriOf(p.intentKey),
+                    () -> store.putIfAbsent(p.intentKey, intent.toJson()), keepOnWriteFailure);
             if (!created) {
-                Optional<byte[]> other = retrier.run("reading " + store.uriOf(intentKey), () -> store.get(intentKey));
+                Optional<byte[]> other = retried("reading " + store.uriOf(p.intentKey),
+                        () -> store.get(p.intentKey), keepOnWriteFailure);
                 String otherLast;
                 try {
-                    otherLast = other.isEmpty() ? null : BatchIntent.parse(other.get(), intentKey).last();
+                    otherLast = other.isEmpty() ? null : BatchIntent.parse(other.get(), p.intentKey).last();
                 } catch (IOException e) {
                     throw fail("unreadable batch intent", e);
                 }
@@ -208,22 +312,26 @@ public final class ShardDelivery {
                 }
             }
         }
-        List<ShardBatch.FinishedObject> objects;
-        try {
-            objects = b.finish(this::objectKey);
-        } catch (IOException e) {
-            throw fail("encoding the batch " + b.first() + ".." + b.last() + " failed", e);
+        p.intentStored = true;
+        if (p.objects == null) {
+            try {
+                p.objects = b.finish(this::objectKey);
+            } catch (IOException e) {
+                throw fail("encoding the batch " + b.first() + ".." + b.last() + " failed", e);
+            }
         }
-        for (ShardBatch.FinishedObject o : objects) {
-            retrier.run("writing " + store.uriOf(o.key()), () -> {
+        while (p.written < p.objects.size()) {
+            ShardBatch.FinishedObject o = p.objects.get(p.written);
+            retried("writing " + store.uriOf(o.key()), () -> {
                 store.put(o.key(), o.array(), 0, o.length());
                 return null;
-            });
+            }, keepOnWriteFailure);
             if (o.error()) {
                 metrics.recordErrorObject(o.records());
             } else {
                 metrics.recordObject(o.records(), o.length());
             }
+            p.written++;
         }
         try {
             checkpointer.checkpoint(b.last());
@@ -235,26 +343,59 @@ public final class ShardDelivery {
         for (long arrival : b.arrivals()) {
             metrics.recordFreshness(now - arrival);
         }
-        batch = null;
+        pending = null;
         try {
-            store.delete(intentKey);
+            store.delete(p.intentKey);
         } catch (IOException e) {
             // Harmless: the intent is for records behind the checkpoint, never looked up again.
-            LOG.warn("{}/{}: could not remove {}: {}", config.name(), shardId, store.uriOf(intentKey), e.toString());
+            LOG.warn("{}/{}: could not remove {}: {}", config.name(), shardId, store.uriOf(p.intentKey), e.toString());
+        }
+    }
+
+    /** A cut batch on its way to the destination, and how far its delivery got. */
+    private final class Pending {
+        final ShardBatch batch;
+        final String intentKey;
+        boolean intentStored;
+        List<ShardBatch.FinishedObject> objects;
+        int written;
+
+        Pending(ShardBatch batch) {
+            this.batch = batch;
+            this.intentKey = BatchIntent.key(config.name(), shardId, batch.first());
+        }
+    }
+
+    /**
+     * Runs a destination read or write with the retry policy; when every attempt failed, fails the delivery, or
+     * (when {@code keep}) leaves it usable and throws a retryable exception.
+     */
+    private <T> T retried(String what, IoAction<T> action, boolean keep) throws DeliveryException {
+        try {
+            return retrier.run(what, action);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw fail(what + " interrupted", e);
+        } catch (IOException e) {
+            String message = what + " failed after " + retrier.policy.maxAttempts() + " attempts";
+            if (!keep) {
+                throw fail(message, e);
+            }
+            metrics.recordDeliveryFailure();
+            LOG.warn("{}/{}: {}: {}; the batch {}..{} is kept and tried again at the next check", config.name(),
+                    shardId, message, e.toString(), pending.batch.first(), pending.batch.last());
+            throw new DeliveryException(config.name() + "/" + shardId + ": " + message + ": " + e, e, true);
         }
     }
 
     private String objectKey(String prefix, String first, String last, boolean error) {
         String name = config.name() + "-" + shardId + "-" + first + "-" + last;
-        return prefix + name + (error ? ".jsonl" : objectExtension);
+        return prefix + name + (error ? ".jsonl" + config.compression().jsonLinesSuffix() : objectExtension);
     }
 
     private DeliveryException fail(String what, Throwable cause) {
         failed = true;
-        if (batch != null) {
-            batch.abort();
-            batch = null;
-        }
+        dropBuffers();
         metrics.recordDeliveryFailure();
         return new DeliveryException(config.name() + "/" + shardId + ": " + what
                 + (cause == null ? "" : ": " + cause), cause);
@@ -281,17 +422,13 @@ public final class ShardDelivery {
             this.sleeper = sleeper;
         }
 
-        <T> T run(String what, IoAction<T> action) throws DeliveryException {
+        /** @throws IOException the last attempt's failure, once every attempt failed */
+        <T> T run(String what, IoAction<T> action) throws IOException, InterruptedException {
             IOException last = null;
             for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
                 if (attempt > 1) {
                     metrics.recordRetry();
-                    try {
-                        sleeper.sleep(policy.backoffBefore(attempt));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw fail(what + " interrupted", e);
-                    }
+                    sleeper.sleep(policy.backoffBefore(attempt));
                 }
                 try {
                     return action.run();
@@ -301,7 +438,7 @@ public final class ShardDelivery {
                             policy.maxAttempts(), e.toString());
                 }
             }
-            throw fail(what + " failed after " + policy.maxAttempts() + " attempts", last);
+            throw last;
         }
     }
 }

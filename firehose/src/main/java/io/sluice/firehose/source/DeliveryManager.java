@@ -3,6 +3,7 @@ package io.sluice.firehose.source;
 import io.sluice.common.SluiceException;
 import io.sluice.firehose.api.BrokerClient;
 import io.sluice.firehose.config.FirehoseConfig;
+import io.sluice.firehose.delivery.BufferBudget;
 import io.sluice.proto.v1.DeliveryStreamDescription;
 import io.sluice.proto.v1.DescribeDeliveryStreamRequest;
 import io.sluice.proto.v1.ErrorCode;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a {@link DeliveryStreamWorker} for every delivery stream defined in the cluster: the definitions are read
  * every {@code definitions.refresh.interval.ms}, workers start for new ones (or new incarnations) and stop for
- * deleted ones; every {@code flush.check.interval.ms} quiet shards are checked for a passed buffering interval.
+ * deleted ones; every {@code flush.check.interval.ms} quiet shards are checked for a passed buffering interval (and
+ * for a request to deliver early from the process-wide {@link BufferBudget}, which all deliveries share).
  *
  * <p>Threads: one scheduler thread owns {@code workers} (refresh and flush ticks run on it, one at a time).
  */
@@ -41,10 +43,14 @@ public final class DeliveryManager implements AutoCloseable {
     /** By delivery stream name; changed by the scheduler thread only, read by metrics scrapes. */
     private final Map<String, DeliveryStreamWorker> workers = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Bounds the record data buffered by every shard of every delivery stream of this process. */
+    private final BufferBudget budget;
+
     public DeliveryManager(BrokerClient cluster, FirehoseConfig config, Clock clock) {
         this.cluster = cluster;
         this.config = config;
         this.clock = clock;
+        this.budget = new BufferBudget(config.get(FirehoseConfig.BUFFER_MEMORY_BYTES));
     }
 
     public void start() {
@@ -89,7 +95,7 @@ public final class DeliveryManager implements AutoCloseable {
                 stop(name);
             }
             try {
-                workers.put(name, DeliveryStreamWorker.start(d, config, clock));
+                workers.put(name, DeliveryStreamWorker.start(d, config, clock, budget));
             } catch (Exception e) {
                 LOG.warn("cannot deliver {}: {}", name, e.toString());
             }

@@ -5,6 +5,7 @@ import io.sluice.client.consumer.StartPosition;
 import io.sluice.firehose.api.Definitions;
 import io.sluice.firehose.config.FirehoseConfig;
 import io.sluice.firehose.config.HostPort;
+import io.sluice.firehose.delivery.BufferBudget;
 import io.sluice.firehose.delivery.DeliveryMetrics;
 import io.sluice.firehose.delivery.DeliveryStreamConfig;
 import io.sluice.firehose.delivery.ObjectStore;
@@ -47,8 +48,8 @@ final class DeliveryStreamWorker implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    static DeliveryStreamWorker start(DeliveryStreamDescription description, FirehoseConfig config, Clock clock)
-            throws IOException {
+    static DeliveryStreamWorker start(DeliveryStreamDescription description, FirehoseConfig config, Clock clock,
+                                      BufferBudget budget) throws IOException {
         DeliveryStreamConfig ds = Definitions.fromProto(description.getDefinition(), "");
         ObjectStore store = ObjectStores.open(ds.destination(), config.hadoopProperties());
         DeliveryMetrics metrics = new DeliveryMetrics();
@@ -63,7 +64,7 @@ final class DeliveryStreamWorker implements AutoCloseable {
                 .processorFactory(shardId -> {
                     ShardDeliveryProcessor p = new ShardDeliveryProcessor(ds.name(), (shard, checkpointer) ->
                             new ShardDelivery(ds, shard, store, checkpointer, metrics, clock, config.retryPolicy(),
-                                    Sleeper.REAL));
+                                    Sleeper.REAL, budget));
                     processors.add(p);
                     return p;
                 })

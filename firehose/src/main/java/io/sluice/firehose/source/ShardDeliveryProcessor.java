@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A failed delivery (destination down past the retries, lease lost at the checkpoint) makes the next callback
  * throw, which ends the lease without a checkpoint: the shard is read again from its last checkpoint and the same
- * objects are written again (see docs/firehose.md).
+ * objects are written again (see docs/firehose.md). A timed delivery whose destination writes fail past the
+ * retries is the exception: the consumer calls back only when records come, so a quiet shard would never get that
+ * next callback; the cut batch is kept instead and the timer tries its writes again at every check.
  *
  * <p>Thread-safety: the consumer's callbacks and the flush timer both call in; every method is synchronized on this
  * processor, which guards {@code delivery} and {@code failure}.
@@ -55,6 +57,7 @@ final class ShardDeliveryProcessor implements RecordProcessor {
             }
             c.checkpoint(sequenceNumber);
         });
+        delivery.cleanUpAbandoned();
         LOG.info("{}/{}: delivering from {}", deliveryStream, shardId, start);
     }
 
@@ -100,8 +103,15 @@ final class ShardDeliveryProcessor implements RecordProcessor {
         try {
             delivery.maybeFlush();
         } catch (DeliveryException e) {
-            failure = e;
-            LOG.warn("{}: {}; the shard will be read again from its last checkpoint", deliveryStream, e.getMessage());
+            if (e.retryable()) {
+                // The cut batch is kept: the next tick writes it again. Failing here would stall a quiet shard:
+                // the consumer calls back only with records, so nothing would release the lease.
+                LOG.warn("{}: {}; trying again at the next check", deliveryStream, e.getMessage());
+            } else {
+                failure = e;
+                LOG.warn("{}: {}; the shard will be read again from its last checkpoint", deliveryStream,
+                        e.getMessage());
+            }
         } finally {
             updateOldest();
         }

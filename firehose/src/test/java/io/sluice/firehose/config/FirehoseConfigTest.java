@@ -55,6 +55,21 @@ class FirehoseConfigTest {
     }
 
     @Test
+    void bufferMemory_isBytesOrAShareOfTheMaximumHeap() {
+        assertThat(FirehoseConfig.of(Map.of()).get(FirehoseConfig.BUFFER_MEMORY_BYTES))
+                .isEqualTo(Runtime.getRuntime().maxMemory() / 100 * 25);
+        assertThat(FirehoseConfig.of(Map.of("delivery.buffer.memory.bytes", "10%"))
+                .get(FirehoseConfig.BUFFER_MEMORY_BYTES)).isEqualTo(Runtime.getRuntime().maxMemory() / 100 * 10);
+        assertThat(FirehoseConfig.of(Map.of("delivery.buffer.memory.bytes", "268435456"))
+                .get(FirehoseConfig.BUFFER_MEMORY_BYTES)).isEqualTo(256L << 20);
+        assertThatThrownBy(() -> FirehoseConfig.of(Map.of("delivery.buffer.memory.bytes", "95%")))
+                .hasMessageStartingWith("config delivery.buffer.memory.bytes: must be bytes, or N% of the maximum heap");
+        assertThatThrownBy(() -> FirehoseConfig.of(Map.of("delivery.buffer.memory.bytes", "1000")))
+                .hasMessage("config delivery.buffer.memory.bytes: must be 1048576 or more bytes, or 1%..90%, "
+                        + "got '1000'");
+    }
+
+    @Test
     void crossFieldRules_nameTheKey() {
         assertThatThrownBy(() -> FirehoseConfig.of(Map.of("s3a.access.key", "ak")))
                 .hasMessage("config s3a.secret.key: must be set together with s3a.access.key");

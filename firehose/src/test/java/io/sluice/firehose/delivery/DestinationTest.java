@@ -149,7 +149,8 @@ class DestinationTest {
         try (Stream<Path> walk = Files.walk(root)) {
             files = walk.filter(Files::isRegularFile).toList();
         }
-        assertThat(files).allMatch(f -> f.getFileName().toString().matches("orders-shardId-\\d{12}-\\d+-\\d+\\.(parquet|jsonl)"));
+        assertThat(files).allMatch(f -> f.getFileName().toString()
+                .matches("orders-shardId-\\d{12}-\\d+-\\d+\\.(parquet|jsonl\\.zst)"));
         List<GenericRecord> read = new ArrayList<>();
         for (Path f : files) {
             if (f.toString().endsWith(".parquet")) {
@@ -161,7 +162,8 @@ class DestinationTest {
         try (Stream<Path> errors = Files.walk(root.resolve("errors"))) {
             List<Path> errorFiles = errors.filter(Files::isRegularFile).toList();
             assertThat(errorFiles).hasSize(2);
-            assertThat(Files.readString(errorFiles.get(0))).contains("\"errorCode\":\"JSON_PARSE_ERROR\"");
+            assertThat(ShardDeliveryTest.decompress(Files.readAllBytes(errorFiles.get(0)), Compression.ZSTD))
+                    .contains("\"errorCode\":\"JSON_PARSE_ERROR\"");
         }
     }
 
@@ -191,7 +193,7 @@ class DestinationTest {
             }
         }
         assertThat(names).allMatch(n -> n.matches("s3a://lake/firehose/(orders/(eu|us|ap)|errors/2024/06/01/12)/"
-                + "orders-shardId-\\d{12}-\\d+-\\d+\\.(parquet|jsonl)"));
+                + "orders-shardId-\\d{12}-\\d+-\\d+\\.(parquet|jsonl\\.snappy)"));
         assertThat(names).noneMatch(n -> n.contains("_sluice"));
         assertThat(rowsOf(read)).containsExactlyInAnyOrderElementsOf(expectedRows(100));
         assertThat(duckDbRows(local + "/*.parquet")).containsExactlyInAnyOrderElementsOf(expectedRows(100));
@@ -203,6 +205,88 @@ class DestinationTest {
             assertThatThrownBy(() -> store.put("a/b.parquet", new byte[] {1}, 0, 1)).isInstanceOf(IOException.class)
                     .hasMessageContaining("403");
         }
+    }
+
+    private static final String TMP = ".0b7e2f4c-6a1d-4e0a-9c3b-5d8f7a2e1c90.tmp";
+
+    @Test
+    void local_crashLeftoversOfTheShard_areRemoved_othersKept() throws Exception {
+        Path root = tmp.resolve("leftovers");
+        String shard = "shardId-000000000001";
+        List<String> ours = List.of(
+                "orders/eu/2024/.orders-" + shard + "-100-250.parquet" + TMP,
+                ".orders-" + shard + "-7-9.jsonl.gz" + TMP,
+                "_sluice/orders/" + shard + "/intents/.100.json" + TMP);
+        List<String> kept = List.of(
+                "orders/eu/2024/orders-" + shard + "-100-250.parquet",                // a visible object
+                "orders/eu/2024/.orders-shardId-000000000002-100-250.parquet" + TMP, // another shard's
+                "orders/eu/2024/.orders-eu-" + shard + "-100-250.parquet" + TMP,      // another delivery stream's
+                "_sluice/orders/shardId-000000000002/intents/.100.json" + TMP,
+                "_sluice/orders/" + shard + "/intents/100.json",
+                "orders/.hidden-by-someone-else.tmp");
+        for (String f : concat(ours, kept)) {
+            Files.createDirectories(root.resolve(f).getParent());
+            Files.write(root.resolve(f), new byte[] {1});
+        }
+        try (ObjectStore store = ObjectStores.open(root.toUri(), Map.of())) {
+            assertThat(store.cleanUpAbandoned("orders", shard)).isEqualTo(3);
+            assertThat(store.cleanUpAbandoned("orders", shard)).isZero();
+        }
+        for (String f : ours) {
+            assertThat(root.resolve(f)).doesNotExist();
+        }
+        for (String f : kept) {
+            assertThat(root.resolve(f)).exists();
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    @Test
+    void s3a_unfinishedMultipartUploadsOfTheShard_areAborted_othersKept() throws Exception {
+        String shard = "shardId-000000000001";
+        List<String> ours = List.of("firehose/orders/eu/orders-" + shard + "-100-250.parquet",
+                "firehose/_sluice/orders/" + shard + "/intents/100.json");
+        List<String> kept = List.of("firehose/orders/eu/orders-shardId-000000000002-100-250.parquet",
+                "firehose/orders/eu/orders-eu-" + shard + "-100-250.parquet",
+                "elsewhere/orders-" + shard + "-100-250.parquet");
+        try (software.amazon.awssdk.services.s3.S3Client s3 = s3Client()) {
+            for (String key : concat(ours, kept)) {
+                String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
+                s3.uploadPart(b -> b.bucket(BUCKET).key(key).uploadId(id).partNumber(1),
+                        software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[1024]));
+            }
+            assertThat(uploads(s3)).containsExactlyInAnyOrderElementsOf(concat(ours, kept));
+            try (ObjectStore store = ObjectStores.open(URI.create("s3a://" + BUCKET + "/firehose"),
+                    s3aProperties(SECRET_KEY))) {
+                assertThat(store.cleanUpAbandoned("orders", shard)).isEqualTo(2);
+            }
+            assertThat(uploads(s3)).containsExactlyInAnyOrderElementsOf(kept);
+            for (String key : kept) {
+                s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(key)).uploads()
+                        .forEach(u -> s3.abortMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(u.uploadId())));
+            }
+        }
+    }
+
+    private static List<String> uploads(software.amazon.awssdk.services.s3.S3Client s3) {
+        return s3.listMultipartUploads(b -> b.bucket(BUCKET)).uploads().stream()
+                .map(software.amazon.awssdk.services.s3.model.MultipartUpload::key).toList();
+    }
+
+    private static software.amazon.awssdk.services.s3.S3Client s3Client() {
+        return software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(URI.create("http://127.0.0.1:" + s3Proxy.getPort()))
+                .forcePathStyle(true)
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder())
+                .build();
     }
 
     @Test

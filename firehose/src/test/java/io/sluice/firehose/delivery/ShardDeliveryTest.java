@@ -162,9 +162,9 @@ class ShardDeliveryTest {
         assertThat(deliveredIds()).containsExactly(1L, 6L);
         List<String> errorKeys = store.objects().keySet().stream().filter(k -> k.startsWith("errors/")).toList();
         assertThat(errorKeys).containsExactly("errors/2024/06/01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2)
-                + "-" + Orders.seq(5) + ".jsonl");
+                + "-" + Orders.seq(5) + ".jsonl.snappy"); // the delivery stream's compression (the default)
         List<JsonNode> lines = new ArrayList<>();
-        for (String line : new String(store.objects().get(errorKeys.get(0)), UTF_8).split("\n")) {
+        for (String line : decompress(store.objects().get(errorKeys.get(0)), Compression.SNAPPY).split("\n")) {
             lines.add(JSON.readTree(line));
         }
         assertThat(lines).extracting(n -> n.get("errorCode").asText())
@@ -193,8 +193,8 @@ class ShardDeliveryTest {
                 "region=ap/2024-06-01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2) + "-" + Orders.seq(5) + ".parquet",
                 "region=eu/2024-06-01/12/orders-" + Orders.SHARD + "-" + Orders.seq(3) + "-" + Orders.seq(6) + ".parquet",
                 "region=us/2024-06-01/12/orders-" + Orders.SHARD + "-" + Orders.seq(1) + "-" + Orders.seq(4) + ".parquet");
-        String errors = new String(store.objects().entrySet().stream().filter(e -> e.getKey().startsWith("errors/"))
-                .findFirst().orElseThrow().getValue(), UTF_8);
+        String errors = decompress(store.objects().entrySet().stream().filter(e -> e.getKey().startsWith("errors/"))
+                .findFirst().orElseThrow().getValue(), Compression.SNAPPY);
         assertThat(JSON.readTree(errors).get("errorCode").asText()).isEqualTo("PARTITION_KEY_MISSING");
     }
 
@@ -282,6 +282,126 @@ class ShardDeliveryTest {
     }
 
     @Test
+    void timedDeliveryOfAQuietShard_whoseWritesFail_isKeptAndCompletedAtTheNextCheck() throws Exception {
+        ShardDelivery d = delivery(Orders.config().prefix("!{partitionKey:region}/").build());
+        for (SourceRecord r : Orders.orders(1, 5)) {
+            d.add(r);
+        }
+        clock.advance(Duration.ofSeconds(60));
+        // the second object of the batch fails on every attempt: the destination is down
+        store.failPuts(k -> k.startsWith("eu/"), 3);
+        assertThatThrownBy(d::maybeFlush).isInstanceOfSatisfying(DeliveryException.class,
+                e -> assertThat(e.retryable()).isTrue());
+        assertThat(checkpoints).isEmpty();
+        assertThat(d.timeUntilFlush()).contains(Duration.ZERO);
+        assertThat(d.oldestBufferedArrivalMs()).contains(Orders.T0 + 1000);
+        // No record comes any more; the next check writes the batch again, under the same names.
+        assertThat(d.maybeFlush()).isTrue();
+        assertThat(checkpoints).containsExactly(Orders.seq(5));
+        assertThat(deliveredIds()).containsExactlyInAnyOrderElementsOf(range(1, 5));
+        assertThat(store.objects().keySet()).noneMatch(k -> k.startsWith("_sluice/"));
+        assertThat(d.oldestBufferedArrivalMs()).isEmpty();
+        d.add(Orders.order(6));
+        d.flush();
+        assertThat(checkpoints).containsExactly(Orders.seq(5), Orders.seq(6));
+    }
+
+    @Test
+    void aRecordAddedWhileADeliveryIsPending_completesItFirst() throws Exception {
+        ShardDelivery d = delivery(Orders.config().build());
+        d.add(Orders.order(1));
+        clock.advance(Duration.ofSeconds(60));
+        store.failPuts(k -> k.endsWith(".parquet"), 3);
+        assertThatThrownBy(d::maybeFlush).isInstanceOf(DeliveryException.class);
+        d.add(Orders.order(2));
+        assertThat(checkpoints).containsExactly(Orders.seq(1));
+        d.flush();
+        assertThat(checkpoints).containsExactly(Orders.seq(1), Orders.seq(2));
+        assertThat(dataObjects().keySet()).containsExactly(
+                "2024/06/01/12/orders-" + Orders.SHARD + "-" + Orders.seq(1) + "-" + Orders.seq(1) + ".parquet",
+                "2024/06/01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2) + "-" + Orders.seq(2) + ".parquet");
+    }
+
+    private static final String OTHER_SHARD = "shardId-000000000002";
+
+    /** Record {@code position} of {@code shard}, about 1,000 bytes of data. */
+    private static SourceRecord big(String shard, long position) {
+        String json = "{\"id\":" + position + ",\"customer\":\"" + "c".repeat(950) + "\",\"amount\":1}";
+        return new SourceRecord(shard, Orders.seq(position), Orders.T0 + position * 1000, "pk-" + position,
+                json.getBytes(UTF_8));
+    }
+
+    @Test
+    void processWideBudget_deliversTheLargestBatchEarly_andOnlyThatOne() throws Exception {
+        BufferBudget budget = new BufferBudget(20_000);
+        List<String> otherCheckpoints = new ArrayList<>();
+        DeliveryStreamConfig config = Orders.config().build(); // 1 MiB, 60 s: the hints are far away
+        ShardDelivery a = new ShardDelivery(config, Orders.SHARD, store, checkpoints::add, metrics, clock,
+                RetryPolicy.DEFAULT, sleeps::add, budget);
+        ShardDelivery b = new ShardDelivery(config, OTHER_SHARD, store, otherCheckpoints::add, metrics, clock,
+                RetryPolicy.DEFAULT, sleeps::add, budget);
+        for (int i = 1; i <= 15; i++) {
+            a.add(big(Orders.SHARD, i));
+        }
+        for (int i = 1; i <= 5; i++) {
+            b.add(big(OTHER_SHARD, i));
+        }
+        assertThat(budget.totalBytes()).isLessThanOrEqualTo(20_000);
+        b.add(big(OTHER_SHARD, 6)); // over the limit; a's batch is the largest: a is asked, b keeps buffering
+        assertThat(budget.totalBytes()).isGreaterThan(20_000);
+        assertThat(checkpoints).isEmpty();
+        assertThat(otherCheckpoints).isEmpty();
+        assertThat(a.maybeFlush()).isTrue(); // a's flush check (no interval has passed)
+        assertThat(checkpoints).containsExactly(Orders.seq(15));
+        assertThat(otherCheckpoints).isEmpty();
+        assertThat(budget.totalBytes()).isEqualTo(6 * big(OTHER_SHARD, 1).data().length);
+        assertThat(b.maybeFlush()).isFalse();
+        assertThat(deliveredIds()).isEqualTo(range(1, 15));
+
+        // Now b is the largest: a's record that passes the limit asks b, which delivers at its next record.
+        for (int i = 16; i <= 30 && otherCheckpoints.isEmpty(); i++) {
+            a.add(big(Orders.SHARD, i));
+            b.add(big(OTHER_SHARD, i - 9));
+        }
+        assertThat(otherCheckpoints).hasSize(1);
+        assertThat(checkpoints).containsExactly(Orders.seq(15));
+        assertThat(budget.totalBytes()).isLessThanOrEqualTo(20_000);
+    }
+
+    @Test
+    void anEarlyCut_isReplayedAtTheSameRecord_afterACrash() throws Exception {
+        BufferBudget budget = new BufferBudget(9_000);
+        DeliveryStreamConfig config = Orders.config().build();
+        ShardDelivery first = new ShardDelivery(config, Orders.SHARD, store, seq -> {
+            throw new IllegalStateException("killed before the checkpoint");
+        }, metrics, clock, RetryPolicy.DEFAULT, sleeps::add, budget);
+        int n = 0;
+        try {
+            while (true) {
+                first.add(big(Orders.SHARD, ++n));
+            }
+        } catch (DeliveryException e) {
+            assertThat(e.getMessage()).contains("checkpoint");
+        }
+        assertThat(n).isEqualTo(10); // the budget, not the 1 MiB hint, cut the batch
+        Map<String, byte[]> beforeCrash = Map.copyOf(dataObjects());
+        assertThat(beforeCrash).hasSize(1);
+        assertThat(budget.totalBytes()).isZero();
+
+        // The replay has no budget pressure at all; the intent alone cuts it at the same record.
+        ShardDelivery second = delivery(config);
+        for (int i = 1; i <= 25; i++) {
+            second.add(big(Orders.SHARD, i));
+        }
+        second.flush();
+        assertThat(checkpoints).containsExactly(Orders.seq(10), Orders.seq(25));
+        assertThat(dataObjects()).hasSize(2).containsKeys(beforeCrash.keySet().toArray(String[]::new));
+        assertThat(dataObjects().get(beforeCrash.keySet().iterator().next()))
+                .isEqualTo(beforeCrash.values().iterator().next());
+        assertThat(deliveredIds()).isEqualTo(range(1, 25));
+    }
+
+    @Test
     void transientWriteFailures_areRetriedWithBackoff() throws Exception {
         ShardDelivery d = delivery(Orders.config().build());
         d.add(Orders.order(1));
@@ -343,6 +463,42 @@ class ShardDeliveryTest {
         assertThat(first.get("_arrival_time").asLong()).isEqualTo(Orders.T0 + 1000);
         assertThat(lines[1]).startsWith("{\"nested\":{\"a\":[1,2.50,\"x\"]},\"_shard_id\"");
         assertThat(metrics.failedRecords()).isEqualTo(1);
+    }
+
+    /** An independent decoder per compression: the JDK's gzip, zstd-jni, snappy-java's framing format. */
+    static String decompress(byte[] bytes, Compression compression) throws IOException {
+        java.io.InputStream raw = new ByteArrayInputStream(bytes);
+        try (java.io.InputStream in = switch (compression) {
+            case NONE -> raw;
+            case GZIP -> new GZIPInputStream(raw);
+            case ZSTD -> new com.github.luben.zstd.ZstdInputStream(raw);
+            case SNAPPY -> new org.xerial.snappy.SnappyFramedInputStream(raw);
+        }) {
+            return new String(in.readAllBytes(), UTF_8);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void errorObjects_followTheDeliveryStreamsCompression(Compression compression) throws Exception {
+        ShardDelivery d = delivery(Orders.config().compression(compression).build());
+        d.add(Orders.order(1));
+        d.add(Orders.record(2, "{not json"));
+        d.add(Orders.record(3, "[3]"));
+        d.flush();
+        String key = "errors/2024/06/01/12/orders-" + Orders.SHARD + "-" + Orders.seq(2) + "-" + Orders.seq(3)
+                + ".jsonl" + compression.jsonLinesSuffix();
+        assertThat(store.objects()).containsKey(key);
+        String[] lines = decompress(store.objects().get(key), compression).split("\n");
+        assertThat(lines).extracting(l -> JSON.readTree(l).get("errorCode").asText())
+                .containsExactly("JSON_PARSE_ERROR", "NOT_A_JSON_OBJECT");
+        byte[] magic = switch (compression) { // each format's own header, so the decoder above is not lenient
+            case NONE -> "{".getBytes(UTF_8);
+            case GZIP -> new byte[] {0x1f, (byte) 0x8b};
+            case ZSTD -> new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd};
+            case SNAPPY -> new byte[] {(byte) 0xff, 0x06, 0x00, 0x00, 's', 'N', 'a', 'P', 'p', 'Y'};
+        };
+        assertThat(java.util.Arrays.copyOf(store.objects().get(key), magic.length)).isEqualTo(magic);
     }
 
     @ParameterizedTest

@@ -7,7 +7,7 @@ import java.io.IOException;
 import org.apache.avro.Schema;
 import org.apache.hadoop.conf.Configuration;
 
-/** Creates the encoders of a delivery stream's objects (and of its error objects, uncompressed JSON lines). */
+/** Creates the encoders of a delivery stream's objects (and of its error objects, JSON lines in its compression). */
 public final class Encoders {
     /** Parquet row groups: one per object for objects up to this size. */
     static final long ROW_GROUP_BYTES = 128L << 20;
@@ -29,7 +29,8 @@ public final class Encoders {
                 : ObjectEncoder.parquet(rowSchema, compression, conf, ROW_GROUP_BYTES);
     }
 
+    /** Error objects are JSON lines compressed like the delivery stream's JSON lines objects would be. */
     public ObjectEncoder forErrors() throws IOException {
-        return ObjectEncoder.jsonLines(Compression.NONE);
+        return ObjectEncoder.jsonLines(compression);
     }
 }

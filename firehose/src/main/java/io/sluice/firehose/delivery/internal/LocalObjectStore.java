@@ -1,24 +1,28 @@
 package io.sluice.firehose.delivery.internal;
 
 import io.sluice.firehose.delivery.ObjectStore;
+import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
  * A {@code file:///dir} destination. An object is written to a hidden temporary file in its target directory
  * ({@code .NAME.UUID.tmp}), fsync'd, then renamed over the target in one step (rename(2) is atomic), and the
- * directory is fsync'd, so readers see either the old object or the complete new one and a put survives a crash
- * once it returns. A process killed mid-put leaves at most a hidden {@code .tmp} file, which readers ignore
+ * directory is fsync'd (and so is the parent of every directory created for it), so readers see either the old
+ * object or the complete new one and a put survives a crash once it returns. A process killed mid-put leaves at most a hidden {@code .tmp} file, which readers ignore
  * (Hadoop, Spark and DuckDB's {@code *.parquet} globs skip dot-files). {@link #putIfAbsent} links the temporary
  * file to the target (link(2) fails if the target exists), so it is atomic here.
  */
@@ -78,6 +82,36 @@ public final class LocalObjectStore implements ObjectStore {
         }
     }
 
+    /**
+     * Walks the destination's directory tree once (cost grows with the number of files under the destination) and
+     * deletes the shard's hidden temporary files.
+     */
+    @Override
+    public int cleanUpAbandoned(String deliveryStream, String shardId) throws IOException {
+        Leftovers leftovers = new Leftovers(deliveryStream, shardId);
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        int[] removed = {0};
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                String dir = root.relativize(file.getParent()).toString().replace(File.separatorChar, '/');
+                if (attrs.isRegularFile() && leftovers.isTemporaryFile(dir, file.getFileName().toString())
+                        && Files.deleteIfExists(file)) {
+                    removed[0]++;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE; // removed meanwhile, or unreadable: not ours to judge
+            }
+        });
+        return removed[0];
+    }
+
     @Override
     public String uriOf(String key) {
         return resolve(key).toUri().toString();
@@ -96,7 +130,7 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     private static Path writeTemp(Path target, byte[] data, int offset, int length) throws IOException {
-        Files.createDirectories(target.getParent());
+        createDirectoriesDurably(target.getParent());
         Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.wrap(data, offset, length);
@@ -109,6 +143,25 @@ public final class LocalObjectStore implements ObjectStore {
             throw e;
         }
         return tmp;
+    }
+
+    /**
+     * Creates {@code dir} and its missing ancestors, and fsyncs the directory holding each new entry: the object's
+     * own directory is fsync'd after the rename, but a directory created for it survives a power loss only once its
+     * parent's entry is durable too (a put must be durable when it returns, since the checkpoint follows).
+     */
+    private static void createDirectoriesDurably(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.push(p); // the shallowest ends on top
+        }
+        Files.createDirectories(dir);
+        for (Path created : missing) {
+            fsyncDir(created.getParent());
+        }
     }
 
     private static void fsyncDir(Path dir) throws IOException {

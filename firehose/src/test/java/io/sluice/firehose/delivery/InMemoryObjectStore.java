@@ -10,14 +10,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /** An {@link ObjectStore} in memory, with injected write failures. Puts are atomic, as the contract says. */
-final class InMemoryObjectStore implements ObjectStore {
+public final class InMemoryObjectStore implements ObjectStore {
     private final NavigableMap<String, byte[]> objects = new ConcurrentSkipListMap<>();
     private final AtomicInteger puts = new AtomicInteger();
     private volatile Predicate<String> failing = k -> false;
     private final AtomicInteger failuresLeft = new AtomicInteger();
 
     /** The next {@code times} puts of keys matching {@code keys} fail with an IOException. */
-    void failPuts(Predicate<String> keys, int times) {
+    public void failPuts(Predicate<String> keys, int times) {
         failing = keys;
         failuresLeft.set(times);
     }
@@ -67,7 +67,7 @@ final class InMemoryObjectStore implements ObjectStore {
     }
 
     /** Every object, by key. */
-    Map<String, byte[]> objects() {
+    public Map<String, byte[]> objects() {
         return objects;
     }
 

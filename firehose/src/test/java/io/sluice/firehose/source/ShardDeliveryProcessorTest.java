@@ -9,10 +9,9 @@ import io.sluice.firehose.delivery.BufferingHints;
 import io.sluice.firehose.delivery.DataFormat;
 import io.sluice.firehose.delivery.DeliveryMetrics;
 import io.sluice.firehose.delivery.DeliveryStreamConfig;
-import io.sluice.firehose.delivery.ObjectStore;
+import io.sluice.firehose.delivery.InMemoryObjectStore;
 import io.sluice.firehose.delivery.RetryPolicy;
 import io.sluice.firehose.delivery.ShardDelivery;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,62 +19,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
 import org.junit.jupiter.api.Test;
 
 /** The processor between the consumer SDK's lease callbacks and a shard's delivery. */
 class ShardDeliveryProcessorTest {
     private static final String SHARD = "shardId-000000000000";
-
-    /** A store whose writes fail while {@code down}. */
-    private static final class FlakyStore implements ObjectStore {
-        final Map<String, byte[]> objects = new ConcurrentSkipListMap<>();
-        volatile boolean down;
-
-        @Override
-        public void put(String key, byte[] data, int offset, int length) throws IOException {
-            check(key);
-            objects.put(key, java.util.Arrays.copyOfRange(data, offset, offset + length));
-        }
-
-        @Override
-        public boolean putIfAbsent(String key, byte[] data) throws IOException {
-            check(key);
-            return objects.putIfAbsent(key, data.clone()) == null;
-        }
-
-        private void check(String key) throws IOException {
-            if (down) {
-                throw new IOException("destination down writing " + key);
-            }
-        }
-
-        @Override
-        public Optional<byte[]> get(String key) {
-            return Optional.ofNullable(objects.get(key));
-        }
-
-        @Override
-        public void delete(String key) {
-            objects.remove(key);
-        }
-
-        @Override
-        public int cleanUpAbandoned(String deliveryStream, String shardId) {
-            return 0;
-        }
-
-        @Override
-        public String uriOf(String key) {
-            return "mem:///" + key;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
 
     /** The lease's checkpointer as the consumer gives it. */
     private static final class RecordingCheckpointer implements Checkpointer {
@@ -123,7 +71,7 @@ class ShardDeliveryProcessorTest {
 
     @Test
     void aQuietShardWhoseTimedDeliveryFailed_isDeliveredByALaterCheck_withoutAnotherRecord() {
-        FlakyStore store = new FlakyStore();
+        InMemoryObjectStore store = new InMemoryObjectStore();
         StepClock clock = new StepClock();
         DeliveryStreamConfig config = DeliveryStreamConfig.builder().name("logs").sourceStream("logs-in")
                 .destination("file:///tmp/unused").dataFormat(DataFormat.JSON_LINES)
@@ -136,15 +84,15 @@ class ShardDeliveryProcessorTest {
         p.processRecords(List.of(record(1), record(2)), checkpointer, 0);
 
         clock.now = clock.now.plusSeconds(10);
-        store.down = true;
+        store.failPuts(key -> true, Integer.MAX_VALUE);
         p.maybeFlush(); // the timed delivery fails past its retries
         assertThat(checkpointer.checkpoints).isEmpty();
         assertThat(p.finished()).isFalse();
 
-        store.down = false;
+        store.failPuts(key -> false, 0);
         p.maybeFlush(); // no record came; the timer alone completes it
         assertThat(checkpointer.checkpoints).containsExactly("2");
-        assertThat(store.objects.keySet()).containsExactly("2024/06/01/12/logs-" + SHARD + "-1-2.jsonl.snappy");
+        assertThat(store.objects().keySet()).containsExactly("2024/06/01/12/logs-" + SHARD + "-1-2.jsonl.snappy");
         assertThat(p.oldestBufferedArrivalMs()).isEqualTo(Long.MAX_VALUE);
     }
 

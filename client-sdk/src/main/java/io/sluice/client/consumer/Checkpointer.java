@@ -42,4 +42,30 @@ public interface Checkpointer {
 
     /** The last checkpoint recorded: a sequence number, "SHARD_END", or null when the shard has none. */
     String lastCheckpoint();
+
+    /**
+     * How much longer, in milliseconds by the consumer's clock, the lease is known to be held: until the validity
+     * its last successful renewal (or its acquisition) gave it, counted from when that request was sent, so it ends
+     * no later than the cluster's expiry (clock-rate drift aside). Zero or negative once that time has passed or the
+     * lease was lost or given up. For processors that write to systems the lease does not fence, to stop before the
+     * cluster may have given the shard to another worker. Thread-safe.
+     *
+     * <p>The default, for implementations outside the SDK, is {@link Long#MAX_VALUE} (unknown).
+     */
+    default long millisUntilLeaseExpiry() {
+        return Long.MAX_VALUE;
+    }
+
+    /**
+     * Gives the lease up without a checkpoint, from any thread (for instance a timer whose work for the shard failed
+     * outside a callback): the consumer stops reading the shard, checkpoints are refused from now on, the processor
+     * gets {@link RecordProcessor#leaseLost()} (if it was initialized) and no other call, and the lease is released,
+     * so the shard is processed again from its last checkpoint by whichever worker takes it next (maybe this one).
+     * No effect once the processor has had its last callback.
+     *
+     * @throws UnsupportedOperationException in implementations outside the SDK (the default)
+     */
+    default void giveUpLease() {
+        throw new UnsupportedOperationException("giveUpLease");
+    }
 }

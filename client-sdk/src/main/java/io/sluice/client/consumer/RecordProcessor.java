@@ -56,4 +56,14 @@ public interface RecordProcessor {
      * returns, and the next owner starts after the last checkpoint.
      */
     void shutdownRequested(Checkpointer checkpointer);
+
+    /**
+     * The lease's processing is over, whatever the outcome: after the last callback, after a callback threw, after
+     * the worker stopped at once ({@code shutdownNow}), and also when the lease ended before {@link #initialize} was
+     * called (no other call at all). Called exactly once, possibly from a thread other than the callbacks' (and, when
+     * the worker stops at once, while a callback may still be running), so it must be thread-safe and quick: release
+     * what the instance holds. The default does nothing.
+     */
+    default void processingEnded() {
+    }
 }

@@ -18,6 +18,8 @@ public final class ShardCheckpointer implements Checkpointer {
     private final long leaseCounter;
     private final LeaseClient leases;
     private final Runnable onLeaseLost;
+    private final java.util.function.LongSupplier millisUntilLeaseExpiry;
+    private final Runnable onGiveUp;
     private final Object rpcLock = new Object();
     // Guarded by this.
     private SequenceNumber lastDelivered;
@@ -32,6 +34,21 @@ public final class ShardCheckpointer implements Checkpointer {
      */
     public ShardCheckpointer(String shardId, long leaseCounter, String checkpoint, LeaseClient leases,
                              Runnable onLeaseLost) {
+        this(shardId, leaseCounter, checkpoint, leases, onLeaseLost, () -> Long.MAX_VALUE, () -> {
+            throw new UnsupportedOperationException("giveUpLease");
+        });
+    }
+
+    /**
+     * @param millisUntilLeaseExpiry how long the lease is still known to be held (see
+     *                               {@link Checkpointer#millisUntilLeaseExpiry()})
+     * @param onGiveUp               run by {@link #giveUpLease()}, after checkpoints are refused from then on
+     */
+    public ShardCheckpointer(String shardId, long leaseCounter, String checkpoint, LeaseClient leases,
+                             Runnable onLeaseLost, java.util.function.LongSupplier millisUntilLeaseExpiry,
+                             Runnable onGiveUp) {
+        this.millisUntilLeaseExpiry = millisUntilLeaseExpiry;
+        this.onGiveUp = onGiveUp;
         this.shardId = shardId;
         this.leaseCounter = leaseCounter;
         this.lastCheckpoint = checkpoint;
@@ -57,6 +74,16 @@ public final class ShardCheckpointer implements Checkpointer {
 
     public boolean lost() {
         return lost;
+    }
+
+    @Override
+    public long millisUntilLeaseExpiry() {
+        return lost ? 0 : millisUntilLeaseExpiry.getAsLong();
+    }
+
+    @Override
+    public void giveUpLease() {
+        onGiveUp.run();
     }
 
     public synchronized boolean checkpointedShardEnd() {

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * processing a shard that the cluster may already have given to another. On
  * shutdown the processor checkpoints in {@code shutdownRequested} and the lease is released at once; after
  * {@code shardEnded} (which must checkpoint SHARD_END) the lease is released. A callback that throws ends the
- * processor and releases the lease without a checkpoint, so the shard is read again from its last checkpoint.
+ * processor and releases the lease without a checkpoint, so the shard is read again from its last checkpoint; so
+ * does {@link #giveUp()} (the processor's {@code Checkpointer.giveUpLease()}, from any thread), after
+ * {@code leaseLost()}. Whatever the end, the processor's {@code processingEnded()} follows once.
  */
 public final class ShardConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(ShardConsumer.class);
@@ -54,6 +56,7 @@ public final class ShardConsumer {
     private final CompletableFuture<Outcome> done = new CompletableFuture<>();
     private volatile boolean lostSignal;
     private volatile boolean shutdownSignal;
+    private volatile boolean giveUpSignal;
     private volatile long millisBehindLatest;
     private volatile long leaseValidUntilMs = Long.MAX_VALUE;
     // Owned by the running step.
@@ -84,7 +87,7 @@ public final class ShardConsumer {
         this.buffer = new PrefetchBuffer(s.maxPrefetchRecords(), s.maxPrefetchBytes(), this::schedule);
         this.fetcher = s.fetchers().create(shardId, buffer);
         this.checkpointer = new ShardCheckpointer(shardId, leaseCounter, lease.checkpoint(), s.leases(),
-                this::schedule);
+                this::schedule, this::millisUntilLeaseExpiry, this::giveUp);
         this.rate = new RateMeter(s.clock(), 10);
     }
 
@@ -117,6 +120,21 @@ public final class ShardConsumer {
         return leaseValidUntilMs;
     }
 
+    private long millisUntilLeaseExpiry() {
+        long until = leaseValidUntilMs;
+        return until == Long.MAX_VALUE ? Long.MAX_VALUE : until - clock.millis();
+    }
+
+    /**
+     * The processor gives the lease up ({@link io.sluice.client.consumer.Checkpointer#giveUpLease()}), from any
+     * thread: checkpoints are refused from now on; the next step calls {@code leaseLost()} and releases the lease.
+     */
+    public void giveUp() {
+        giveUpSignal = true;
+        checkpointer.markLost();
+        schedule();
+    }
+
     /** The lease is gone (renewal said so, or it expired locally). */
     public void leaseLost() {
         checkpointer.markLost();
@@ -138,7 +156,17 @@ public final class ShardConsumer {
         checkpointer.markLost();
         fetcher.stop();
         buffer.clear();
-        done.complete(Outcome.LEASE_LOST);
+        complete(Outcome.LEASE_LOST);
+    }
+
+    private void complete(Outcome outcome) {
+        if (done.complete(outcome)) {
+            try {
+                processor.processingEnded();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: processingEnded threw", shardId, e);
+            }
+        }
     }
 
     public ShardMetrics metrics() {
@@ -172,13 +200,24 @@ public final class ShardConsumer {
     }
 
     private boolean hasWork() {
-        return !done.isDone() && (lostSignal || shutdownSignal || checkpointer.lost() || state == State.NEW
+        return !done.isDone() && (giveUpSignal || lostSignal || shutdownSignal || checkpointer.lost() || state == State.NEW
                 || !buffer.isEmpty());
     }
 
     /** One unit of work; package-private so that tests can drive a consumer without a pool. */
     void step() {
         if (done.isDone()) {
+            return;
+        }
+        if (giveUpSignal) {
+            fetcher.stop();
+            buffer.clear();
+            if (state != State.NEW) {
+                callback("leaseLost", processor::leaseLost);
+            }
+            LOG.info("{}: the processor gave the lease (counter {}) up; releasing it without a checkpoint", shardId,
+                    leaseCounter);
+            end(Outcome.FAILED, true);
             return;
         }
         if (lostSignal || checkpointer.lost()) {
@@ -294,6 +333,6 @@ public final class ShardConsumer {
                         e.getMessage());
             }
         }
-        done.complete(outcome);
+        complete(outcome);
     }
 }

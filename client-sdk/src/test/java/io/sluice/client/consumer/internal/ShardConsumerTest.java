@@ -66,7 +66,13 @@ class ShardConsumerTest {
             events.add("shutdownRequested");
             onShutdown.accept(checkpointer);
         }
+
+        @Override
+        public void processingEnded() {
+            ended.incrementAndGet();
+        }
     };
+    private final java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
 
     private ShardConsumer consumer(int maxPrefetchRecords) {
         ShardConsumer.Settings s = new ShardConsumer.Settings(worker, (shard, buffer) -> {
@@ -238,5 +244,74 @@ class ShardConsumerTest {
         assertThat(events).isEmpty();
         assertThat(c.done()).isCompletedWithValue(ShardConsumer.Outcome.LEASE_LOST);
         assertThat(fetcher.startedAt).isNull();
+    }
+
+    @Test
+    void giveUpLease_fromAnotherThread_endsWithLeaseLost_releasesWithoutCheckpoint_andRefusesCheckpoints() {
+        List<Checkpointer> kept = new ArrayList<>();
+        afterBatch = kept::add;
+        ShardConsumer c = consumer(100);
+        fetcher.push(0, 2);
+        pool.runAll();
+        kept.get(0).giveUpLease(); // e.g. a timer thread of the processor
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> kept.get(0).checkpoint())
+                .isInstanceOf(io.sluice.common.SluiceException.class);
+        fetcher.push(2, 3);
+        pool.runAll();
+        assertThat(events).containsExactly("initialize " + SHARD + " TRIM_HORIZON", process(0, 1), "leaseLost");
+        assertThat(c.done()).isCompletedWithValue(ShardConsumer.Outcome.FAILED);
+        assertThat(fetcher.stopped).isTrue();
+        assertThat(cluster.calls).noneMatch(s -> s.startsWith("a checkpoint"));
+        assertThat(cluster.row(SHARD).owner).as("released at once").isEmpty();
+        assertThat(ended).hasValue(1);
+    }
+
+    @Test
+    void millisUntilLeaseExpiry_followsTheLocalValidity_andIsZeroOnceLost() {
+        List<Checkpointer> kept = new ArrayList<>();
+        afterBatch = kept::add;
+        ShardConsumer c = consumer(100);
+        c.extendLease(clock.millis() + 10_000);
+        fetcher.push(0, 1);
+        pool.runAll();
+        assertThat(kept.get(0).millisUntilLeaseExpiry()).isEqualTo(10_000);
+        clock.advance(Duration.ofMillis(7_500));
+        assertThat(kept.get(0).millisUntilLeaseExpiry()).isEqualTo(2_500);
+        clock.advance(Duration.ofMillis(3_000));
+        assertThat(kept.get(0).millisUntilLeaseExpiry()).isEqualTo(-500);
+        c.extendLease(clock.millis() + 10_000);
+        c.leaseLost();
+        assertThat(kept.get(0).millisUntilLeaseExpiry()).isZero();
+    }
+
+    @Test
+    void processingEnded_isCalledOnce_whateverTheEnd_evenWithoutInitialize() {
+        ShardConsumer.Settings s = new ShardConsumer.Settings(worker, (shard, buffer) -> {
+            fetcher = new FakeFetcher(shard, buffer);
+            return fetcher;
+        }, 10, 1 << 20, pool, clock, processedByWorker);
+        ShardConsumer notStarted = new ShardConsumer(lease, StartPosition.latest(), processor, s);
+        notStarted.start();
+        notStarted.requestShutdown();
+        pool.runAll();
+        assertThat(events).isEmpty();
+        assertThat(ended).hasValue(1);
+
+        ended.set(0);
+        ShardConsumer abandoned = consumer(100);
+        abandoned.abandon();
+        abandoned.abandon();
+        pool.runAll();
+        assertThat(ended).hasValue(1);
+
+        ended.set(0);
+        afterBatch = c -> {
+            throw new IllegalStateException("bug in the processor");
+        };
+        ShardConsumer failed = consumer(100);
+        fetcher.push(0, 1);
+        pool.runAll();
+        assertThat(failed.done()).isCompletedWithValue(ShardConsumer.Outcome.FAILED);
+        assertThat(ended).hasValue(1);
     }
 }

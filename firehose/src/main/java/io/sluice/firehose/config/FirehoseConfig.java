@@ -66,9 +66,14 @@ public final class FirehoseConfig {
             "definitions.refresh.interval.ms", 5_000, 100, 600_000, "How often the delivery-stream definitions are "
                     + "read from the cluster to start and stop deliveries, ms.");
 
+    public static final Setting<Long> INTENT_RETENTION_HOURS = Setting.ofLong("delivery.intent.retention.hours", 24,
+            1, 87_600, "How long a batch intent (_sluice/.../intents/FIRST.json) is kept once written, hours; it is "
+                    + "removed when older and behind the shard's checkpoint. A Firehose instance paused longer than "
+                    + "this past its lease could write a duplicate cut (see docs/firehose.md).");
+
     public static final List<Setting<?>> SETTINGS = List.of(INSTANCE_ID, CLIENT_ADDRESS, METRICS_ADDRESS, CLUSTER_ENDPOINTS,
             S3A_ENDPOINT, S3A_PATH_STYLE_ACCESS, S3A_REGION, S3A_ACCESS_KEY, S3A_SECRET_KEY, RETRY_MAX_ATTEMPTS,
-            RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS, BUFFER_MEMORY_BYTES, LEASE_DURATION_MS, FLUSH_CHECK_INTERVAL_MS,
+            RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS, BUFFER_MEMORY_BYTES, INTENT_RETENTION_HOURS, LEASE_DURATION_MS, FLUSH_CHECK_INTERVAL_MS,
             DEFINITIONS_REFRESH_INTERVAL_MS);
 
     private final Map<Setting<?>, Object> values;

@@ -57,8 +57,20 @@ public final class BufferBudget {
         private volatile long bytes;
         private volatile boolean cuttable;
         private volatile boolean deliverEarly;
+        private boolean closed;
 
         private Account() {
+        }
+
+        /**
+         * Gives this account's bytes back for good, from any thread (the shard's delivery ended, however it ended);
+         * later updates are ignored. Idempotent.
+         */
+        public synchronized void close() {
+            if (!closed) {
+                update(0, false);
+                closed = true;
+            }
         }
 
         /**
@@ -66,7 +78,10 @@ public final class BufferBudget {
          *
          * @param cuttable whether its open batch may be delivered early (false for a replay held to its intent)
          */
-        void update(long newBytes, boolean cuttable) {
+        synchronized void update(long newBytes, boolean cuttable) {
+            if (closed) {
+                return;
+            }
             this.cuttable = cuttable;
             long delta = newBytes - bytes;
             bytes = newBytes;

@@ -230,6 +230,11 @@ public final class DeliveryStreamConfig {
          * @throws SluiceException INVALID_ARGUMENT naming the first bad field
          */
         public DeliveryStreamConfig build() {
+            if (name != null && (name.equals(".") || name.equals(".."))) {
+                // the name is a path element of the batch intents' keys (_sluice/NAME/...)
+                throw SluiceException.invalidArgument("delivery_stream_name", "a name other than . and .. (it names "
+                        + "a directory of the destination)", "'" + name + "'");
+            }
             if (name == null || !NAME.matcher(name).matches()) {
                 throw SluiceException.invalidArgument("delivery_stream_name", "a name matching [a-zA-Z0-9_.-]{1,"
                         + MAX_NAME_CHARS + "}", name == null ? "none" : "'" + Limits.abbreviate(name) + "'");

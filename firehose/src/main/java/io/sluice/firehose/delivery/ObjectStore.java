@@ -2,6 +2,7 @@ package io.sluice.firehose.delivery;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -31,6 +32,16 @@ public interface ObjectStore extends Closeable {
 
     /** Removes the object if present. */
     void delete(String key) throws IOException;
+
+    /** An object's key (relative to the destination) and when it was last written, in ms since the epoch. */
+    record StoredObject(String key, long modifiedMs) {
+    }
+
+    /**
+     * The visible objects directly in {@code dir} (a key prefix without a trailing slash; not those of its
+     * subdirectories, nor hidden temporary files); empty when there is none.
+     */
+    List<StoredObject> list(String dir) throws IOException;
 
     /**
      * Removes what writers of this delivery stream's shard left invisible when they died mid-write: hidden temporary

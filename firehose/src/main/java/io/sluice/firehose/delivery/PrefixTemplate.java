@@ -100,7 +100,33 @@ public final class PrefixTemplate {
         if (text.contains("//")) {
             throw SluiceException.invalidArgument(field, "a prefix without empty path elements (//)", "'" + text + "'");
         }
-        return new PrefixTemplate(text, List.copyOf(parts));
+        PrefixTemplate t = new PrefixTemplate(text, List.copyOf(parts));
+        checkRendered(t, text, field);
+        return t;
+    }
+
+    /**
+     * Renders the template once (field values stand in as "x": a value is always one non-empty path element, "." and
+     * ".." encoded) and checks the path elements it gives: a !{timestamp:...} pattern's quoted text may hold '/' and
+     * '.', so the text's own elements are not enough. Where its slashes and dots fall does not depend on the instant
+     * rendered (only the pattern's letters do), so one sample decides for every record.
+     */
+    private static void checkRendered(PrefixTemplate t, String text, String field) {
+        String sample;
+        try {
+            sample = t.render(Instant.parse("2024-12-31T23:59:58.123Z").toEpochMilli(), path -> "x");
+        } catch (ConversionException e) {
+            throw new IllegalStateException(e);
+        }
+        String[] segments = sample.split("/", -1);
+        for (int k = 0; k < segments.length; k++) {
+            String seg = segments[k];
+            boolean last = k == segments.length - 1;
+            if (seg.equals(".") || seg.equals("..") || seg.isEmpty() && !last) {
+                throw SluiceException.invalidArgument(field, "a prefix whose path elements are neither empty, . nor .. "
+                        + "once !{timestamp:...} is rendered", "'" + text + "' giving '" + sample + "'");
+            }
+        }
     }
 
     private static void checkLiteral(String literal, String text, String field) {

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *  add(record) ──► RecordConverter ──► PrefixTemplate ──► ShardBatch (an encoder per prefix, + error prefixes)
  *                                                              │ size / interval / partitions cap / intent's end
  *                                                              ▼
- *        intent _sluice/…/intents/FIRST.json ──► ObjectStore.put(each object) ──► Checkpointer ──► delete intent
+ *        intent _sluice/…/intents/FIRST.json ──► ObjectStore.put(each object) ──► Checkpointer
  * </pre>
  *
  * <p>Exactly once: object names are {@code PREFIX + STREAM-SHARD-FIRST-LAST + ext}, FIRST and LAST being the
@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * cut (first, last) is stored as an intent; a batch that opens at a record for which an intent exists is cut at
  * the intent's last record, whatever the size and interval say. So after a crash, replay from the checkpoint
  * rebuilds the same batches, and their objects are written again under the same names with the same records.
+ * Intents are kept after the checkpoint (a writer that lost its lease but still runs must find them: see
+ * docs/firehose.md) and removed by age, once older than the intent retention and behind the checkpoint.
  *
  * <p>Not thread-safe: confined to the thread that processes the shard. After a {@link DeliveryException} the
  * instance is unusable; start a new one from the shard's last checkpoint.
@@ -51,6 +53,8 @@ public final class ShardDelivery {
     private final Encoders encoders;
     private final String objectExtension;
     private final BufferBudget.Account budget;
+    private final Duration intentRetention;
+    private long lastIntentCleanupMs;
     private ShardBatch batch;
     /** A cut batch whose delivery started but did not complete (a timed delivery's writes failed); retried. */
     private Pending pending;
@@ -70,6 +74,24 @@ public final class ShardDelivery {
     public ShardDelivery(DeliveryStreamConfig config, String shardId, ObjectStore store, Checkpointer checkpointer,
                          DeliveryMetrics metrics, Clock clock, RetryPolicy retryPolicy, Sleeper sleeper,
                          BufferBudget budget) {
+        this(config, shardId, store, checkpointer, metrics, clock, retryPolicy, sleeper, budget,
+                DEFAULT_INTENT_RETENTION);
+    }
+
+    /** How long batch intents are kept by default (at least the 24 h a Sluice stream keeps records by default). */
+    public static final Duration DEFAULT_INTENT_RETENTION = Duration.ofHours(24);
+    /** How often a shard held for long removes its expired intents (besides when it is taken). */
+    static final Duration INTENT_CLEANUP_EVERY = Duration.ofHours(1);
+
+    /**
+     * @param intentRetention how long a batch intent is kept after it was written; it is removed (when the shard is
+     *                        taken, and hourly while it is held) only once older than this and behind the checkpoint
+     */
+    public ShardDelivery(DeliveryStreamConfig config, String shardId, ObjectStore store, Checkpointer checkpointer,
+                         DeliveryMetrics metrics, Clock clock, RetryPolicy retryPolicy, Sleeper sleeper,
+                         BufferBudget budget, Duration intentRetention) {
+        this.intentRetention = intentRetention;
+        this.lastIntentCleanupMs = clock.millis();
         this.budget = budget.open();
         this.config = config;
         this.shardId = shardId;
@@ -100,13 +122,13 @@ public final class ShardDelivery {
             throw new IllegalArgumentException("sequence number " + seq + " added after " + lastAdded + " in "
                     + shardId);
         }
-        if (pending != null) {
-            completePending(false);
-        }
-        lastAdded = seq;
-        metrics.recordIncoming(r.data().length);
-        Result result = converter.convertAndRoute(r, config);
         try {
+            if (pending != null) {
+                completePending(false);
+            }
+            lastAdded = seq;
+            metrics.recordIncoming(r.data().length);
+            Result result = converter.convertAndRoute(r, config);
             if (batch != null && batch.forcedLast() != null
                     && seq.compareTo(new BigInteger(batch.forcedLast())) > 0) {
                 // The records up to the intent's end were not all seen again (trimmed by retention?).
@@ -133,6 +155,8 @@ public final class ShardDelivery {
             }
         } catch (IOException e) {
             throw fail("buffering record " + r.sequenceNumber() + " failed", e);
+        } catch (RuntimeException e) {
+            throw unexpected("buffering record " + r.sequenceNumber(), e);
         } finally {
             account();
         }
@@ -157,6 +181,8 @@ public final class ShardDelivery {
                 return true;
             }
             return false;
+        } catch (RuntimeException e) {
+            throw unexpected("a timed delivery", e);
         } finally {
             account();
         }
@@ -172,6 +198,8 @@ public final class ShardDelivery {
             if (batch != null && batch.forcedLast() == null) {
                 deliver();
             }
+        } catch (RuntimeException e) {
+            throw unexpected("delivering what is buffered", e);
         } finally {
             account();
         }
@@ -217,23 +245,78 @@ public final class ShardDelivery {
      * @return how many leftovers were removed
      */
     public int cleanUpAbandoned() {
+        return cleanUpAbandoned(null);
+    }
+
+    /**
+     * As {@link #cleanUpAbandoned()}, and also removes this shard's batch intents that are older than the intent
+     * retention and start at or before {@code checkpoint} (their batches were delivered).
+     *
+     * @param checkpoint the shard's checkpoint when it was taken, or null when it has none (no intent is removed)
+     * @return how many leftovers and intents were removed
+     */
+    public int cleanUpAbandoned(String checkpoint) {
+        int n = 0;
         try {
-            int n = store.cleanUpAbandoned(config.name(), shardId);
+            n = store.cleanUpAbandoned(config.name(), shardId);
             if (n > 0) {
                 LOG.info("{}/{}: removed {} leftovers of writes interrupted by a crash", config.name(), shardId, n);
             }
-            return n;
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}/{}: could not clean up leftovers of interrupted writes: {}", config.name(), shardId,
                     e.toString());
+        }
+        return n + removeExpiredIntents(checkpoint);
+    }
+
+    /**
+     * Removes the intents of batches that start at or before {@code checkpoint} and were written longer than the
+     * intent retention ago. Never fatal: an intent left behind only costs a listing entry.
+     */
+    private int removeExpiredIntents(String checkpoint) {
+        lastIntentCleanupMs = clock.millis();
+        if (checkpoint == null || !checkpoint.chars().allMatch(Character::isDigit) || checkpoint.isEmpty()) {
             return 0;
         }
+        BigInteger upTo = new BigInteger(checkpoint);
+        long cutoff = clock.millis() - intentRetention.toMillis();
+        String dir = BatchIntent.dir(config.name(), shardId);
+        int removed = 0;
+        try {
+            for (ObjectStore.StoredObject o : store.list(dir)) {
+                String name = o.key().substring(o.key().lastIndexOf('/') + 1);
+                if (!name.matches("\\d+\\.json") || o.modifiedMs() > cutoff) {
+                    continue;
+                }
+                if (new BigInteger(name.substring(0, name.length() - ".json".length())).compareTo(upTo) <= 0) {
+                    store.delete(o.key());
+                    removed++;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}/{}: could not remove expired batch intents: {}", config.name(), shardId, e.toString());
+        }
+        if (removed > 0) {
+            LOG.info("{}/{}: removed {} batch intents older than {}", config.name(), shardId, removed,
+                    intentRetention);
+        }
+        return removed;
     }
 
     /** Drops the buffered batch without delivering it (the lease was lost, or the process stops abruptly). */
     public void abandon() {
         dropBuffers();
         failed = true;
+        budget.close();
+    }
+
+    /**
+     * Gives this shard's share of the process-wide buffer budget back for good; thread-safe, unlike the rest of this
+     * class, so that the owner can call it however the shard's processing ended (even while a stuck call still
+     * holds the buffers: they are no longer counted).
+     */
+    public void releaseBudget() {
+        budget.close();
     }
 
     private void dropBuffers() {
@@ -295,8 +378,10 @@ public final class ShardDelivery {
         ShardBatch b = p.batch;
         if (!p.intentStored && b.forcedLast() == null) {
             BatchIntent intent = new BatchIntent(b.first(), b.last(), b.records());
-            boolean created = retried("writing " + store.uriOf(p.intentKey),
-                    () -> store.putIfAbsent(p.intentKey, intent.toJson()), keepOnWriteFailure);
+            boolean created = retried("writing " + store.uriOf(p.intentKey), () -> {
+                checkOwnership();
+                return store.putIfAbsent(p.intentKey, intent.toJson());
+            }, keepOnWriteFailure);
             if (!created) {
                 Optional<byte[]> other = retried("reading " + store.uriOf(p.intentKey),
                         () -> store.get(p.intentKey), keepOnWriteFailure);
@@ -323,6 +408,7 @@ public final class ShardDelivery {
         while (p.written < p.objects.size()) {
             ShardBatch.FinishedObject o = p.objects.get(p.written);
             retried("writing " + store.uriOf(o.key()), () -> {
+                checkOwnership();
                 store.put(o.key(), o.array(), 0, o.length());
                 return null;
             }, keepOnWriteFailure);
@@ -344,11 +430,25 @@ public final class ShardDelivery {
             metrics.recordFreshness(now - arrival);
         }
         pending = null;
+        // The intent stays: a writer that lost the shard without knowing it (paused past its lease) may still hold
+        // a batch from the same first record; finding the intent makes it fail instead of writing a different cut.
+        if (now - lastIntentCleanupMs >= INTENT_CLEANUP_EVERY.toMillis()) {
+            removeExpiredIntents(b.last());
+        }
+    }
+
+    /** Thrown (before any write) when this writer may no longer own the shard; never retried. */
+    private static final class NotOwner extends IOException {
+        NotOwner(Exception cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private void checkOwnership() throws NotOwner {
         try {
-            store.delete(p.intentKey);
-        } catch (IOException e) {
-            // Harmless: the intent is for records behind the checkpoint, never looked up again.
-            LOG.warn("{}/{}: could not remove {}: {}", config.name(), shardId, store.uriOf(p.intentKey), e.toString());
+            checkpointer.checkOwnership();
+        } catch (Exception e) {
+            throw new NotOwner(e);
         }
     }
 
@@ -376,6 +476,8 @@ public final class ShardDelivery {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw fail(what + " interrupted", e);
+        } catch (NotOwner e) {
+            throw fail("not " + what + ": the shard may no longer be this writer's (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             String message = what + " failed after " + retrier.policy.maxAttempts() + " attempts";
             if (!keep) {
@@ -391,6 +493,12 @@ public final class ShardDelivery {
     private String objectKey(String prefix, String first, String last, boolean error) {
         String name = config.name() + "-" + shardId + "-" + first + "-" + last;
         return prefix + name + (error ? ".jsonl" + config.compression().jsonLinesSuffix() : objectExtension);
+    }
+
+    /** A failure this class did not expect (a bug, or a store's unchecked exception) fails the delivery too. */
+    private DeliveryException unexpected(String what, RuntimeException e) {
+        LOG.error("{}/{}: unexpected failure in {}", config.name(), shardId, what, e);
+        return fail(what + " failed unexpectedly", e);
     }
 
     private DeliveryException fail(String what, Throwable cause) {
@@ -432,6 +540,8 @@ public final class ShardDelivery {
                 }
                 try {
                     return action.run();
+                } catch (NotOwner e) {
+                    throw e;
                 } catch (IOException e) {
                     last = e;
                     LOG.warn("{}/{}: {} failed (attempt {} of {}): {}", config.name(), shardId, what, attempt,

@@ -54,17 +54,22 @@ final class DeliveryStreamWorker implements AutoCloseable {
         ObjectStore store = ObjectStores.open(ds.destination(), config.hadoopProperties());
         DeliveryMetrics metrics = new DeliveryMetrics();
         Queue<ShardDeliveryProcessor> processors = new ConcurrentLinkedQueue<>();
+        long leaseMs = config.get(FirehoseConfig.LEASE_DURATION_MS);
+        Duration intentRetention = Duration.ofHours(config.get(FirehoseConfig.INTENT_RETENTION_HOURS));
         SluiceConsumer consumer = SluiceConsumer.builder()
                 .endpoints(config.clusterEndpoints().stream().map(HostPort::toString).toList())
                 .application(applicationName(ds.name(), description.getIncarnation()))
                 .stream(ds.sourceStreamName())
                 .workerId(config.instanceId())
                 .initialPosition(StartPosition.trimHorizon())
-                .leaseDuration(Duration.ofMillis(config.get(FirehoseConfig.LEASE_DURATION_MS)))
+                .leaseDuration(Duration.ofMillis(leaseMs))
                 .processorFactory(shardId -> {
+                    ShardDeliveryProcessor[] self = new ShardDeliveryProcessor[1];
                     ShardDeliveryProcessor p = new ShardDeliveryProcessor(ds.name(), (shard, checkpointer) ->
                             new ShardDelivery(ds, shard, store, checkpointer, metrics, clock, config.retryPolicy(),
-                                    Sleeper.REAL, budget));
+                                    Sleeper.REAL, budget, intentRetention),
+                            leaseSafetyMarginMs(leaseMs), () -> processors.remove(self[0]));
+                    self[0] = p;
                     processors.add(p);
                     return p;
                 })
@@ -75,6 +80,14 @@ final class DeliveryStreamWorker implements AutoCloseable {
         LOG.info("delivering {} (incarnation {}) from stream {} to {}", ds.name(), description.getIncarnation(),
                 ds.sourceStreamName(), ds.destination());
         return w;
+    }
+
+    /**
+     * How long a shard's lease must still be known to be held when a write to the destination starts: a quarter of
+     * the lease duration. Renewals come every third of it, so a healthy lease always has more than half left.
+     */
+    static long leaseSafetyMarginMs(long leaseDurationMs) {
+        return leaseDurationMs / 4;
     }
 
     /** The consumer application of a delivery stream's incarnation (lease and checkpoint namespace). */
@@ -107,14 +120,24 @@ final class DeliveryStreamWorker implements AutoCloseable {
     void flushDue() {
         processors.removeIf(ShardDeliveryProcessor::finished);
         for (ShardDeliveryProcessor p : processors) {
-            p.maybeFlush();
+            try {
+                p.maybeFlush();
+            } catch (RuntimeException e) {
+                LOG.warn("flushing a shard of {}: {}", name, e.toString());
+            }
         }
+    }
+
+    /** Processors of leases not yet ended (for tests). */
+    int processorCount() {
+        return processors.size();
     }
 
     /** Graceful: each held shard delivers what it buffered and checkpoints, then its lease is released. */
     @Override
     public void close() {
         consumer.close();
+        endLeftovers();
         try {
             store.close();
         } catch (IOException e) {
@@ -122,9 +145,20 @@ final class DeliveryStreamWorker implements AutoCloseable {
         }
     }
 
+    /**
+     * Processors still there once the consumer stopped (a callback outlived the shutdown timeout): their buffers'
+     * share of the process-wide memory budget is given back, or it would count against live shards forever.
+     */
+    private void endLeftovers() {
+        for (ShardDeliveryProcessor p : processors) {
+            p.processingEnded();
+        }
+    }
+
     /** As a crash: leases are left to expire and buffered records are dropped (they are read again). */
     void shutdownNow() {
         consumer.shutdownNow();
+        endLeftovers();
         try {
             store.close();
         } catch (IOException e) {

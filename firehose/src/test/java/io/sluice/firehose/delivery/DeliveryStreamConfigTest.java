@@ -51,6 +51,10 @@ class DeliveryStreamConfigTest {
     void names_destinationsAndZones_areValidated() {
         assertInvalid(() -> Orders.config().name("bad name").build(), "delivery_stream_name", "[a-zA-Z0-9_.-]{1,64}");
         assertInvalid(() -> Orders.config().name("x".repeat(65)).build(), "delivery_stream_name", "{1,64}");
+        // "." and ".." would be path elements of the intents' keys; dots inside a name are fine
+        assertInvalid(() -> Orders.config().name("..").build(), "delivery_stream_name", "other than . and ..");
+        assertInvalid(() -> Orders.config().name(".").build(), "delivery_stream_name", "other than . and ..");
+        assertThat(Orders.config().name("orders..v2").build().name()).isEqualTo("orders..v2");
         assertInvalid(() -> Orders.config().sourceStream("bad/stream").build(), "source.stream_name", "");
         assertInvalid(() -> Orders.config().destination("hdfs://nn/x").build(), "destination", "s3a://bucket");
         assertInvalid(() -> Orders.config().destination("file:relative").build(), "destination", "absolute");
@@ -81,6 +85,14 @@ class DeliveryStreamConfigTest {
         assertInvalid(() -> Orders.config().prefix("!{timestamp:qqqqqq}/").build(), "prefix", "pattern");
         assertInvalid(() -> Orders.config().prefix("!{other:x}/").build(), "prefix", "!{timestamp:PATTERN}");
         assertInvalid(() -> Orders.config().prefix("a/!{timestamp:yyyy").build(), "prefix", "unclosed");
+        // a pattern's quoted text renders to path elements the prefix text does not show
+        assertInvalid(() -> Orders.config().prefix("a/!{timestamp:yyyy/'..'/MM}/").build(), "prefix",
+                "neither empty, . nor ..");
+        assertInvalid(() -> Orders.config().prefix("!{timestamp:'/'yyyy}/").build(), "prefix",
+                "neither empty, . nor ..");
+        assertInvalid(() -> Orders.config().prefix("a/!{timestamp:'.'}/").build(), "prefix", "neither empty");
+        assertThat(Orders.config().prefix("v=!{timestamp:yyyy'..'MM}/").build().prefix().toString())
+                .isEqualTo("v=!{timestamp:yyyy'..'MM}/");
         assertInvalid(() -> Orders.config().prefix("/abs/").build(), "prefix", "no leading /");
         assertInvalid(() -> Orders.config().prefix("a/../b/").build(), "prefix", ". or ..");
         assertInvalid(() -> Orders.config().prefix("a b/").build(), "prefix", "literal text");

@@ -15,6 +15,13 @@ public final class InMemoryObjectStore implements ObjectStore {
     private final AtomicInteger puts = new AtomicInteger();
     private volatile Predicate<String> failing = k -> false;
     private final AtomicInteger failuresLeft = new AtomicInteger();
+    private final Map<String, Long> modified = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile java.util.function.LongSupplier clock = System::currentTimeMillis;
+
+    /** Where objects' modification times come from (the system clock by default). */
+    public void clock(java.util.function.LongSupplier clock) {
+        this.clock = clock;
+    }
 
     /** The next {@code times} puts of keys matching {@code keys} fail with an IOException. */
     public void failPuts(Predicate<String> keys, int times) {
@@ -25,6 +32,7 @@ public final class InMemoryObjectStore implements ObjectStore {
     @Override
     public void put(String key, byte[] data, int offset, int length) throws IOException {
         maybeFail(key);
+        modified.put(key, clock.getAsLong());
         objects.put(key, Arrays.copyOfRange(data, offset, offset + length));
         puts.incrementAndGet();
     }
@@ -32,7 +40,12 @@ public final class InMemoryObjectStore implements ObjectStore {
     @Override
     public boolean putIfAbsent(String key, byte[] data) throws IOException {
         maybeFail(key);
-        return objects.putIfAbsent(key, data.clone()) == null;
+        long now = clock.getAsLong();
+        if (objects.putIfAbsent(key, data.clone()) == null) {
+            modified.put(key, now);
+            return true;
+        }
+        return false;
     }
 
     private void maybeFail(String key) throws IOException {
@@ -49,6 +62,18 @@ public final class InMemoryObjectStore implements ObjectStore {
     @Override
     public void delete(String key) {
         objects.remove(key);
+        modified.remove(key);
+    }
+
+    @Override
+    public java.util.List<StoredObject> list(String dir) {
+        java.util.List<StoredObject> out = new java.util.ArrayList<>();
+        for (String k : objects.subMap(dir + "/", dir + "0").keySet()) {
+            if (k.indexOf('/', dir.length() + 1) < 0) {
+                out.add(new StoredObject(k, modified.getOrDefault(k, 0L)));
+            }
+        }
+        return out;
     }
 
     /** Puts here are atomic in memory: a crash leaves nothing half-written. */

@@ -58,6 +58,13 @@ class ShardDeliveryTest {
         return ids;
     }
 
+    /** The first sequence numbers of the batch intents in the store, in key order. */
+    private List<String> intents() {
+        String dir = "_sluice/orders/" + Orders.SHARD + "/intents/";
+        return store.objects().keySet().stream().filter(k -> k.startsWith(dir))
+                .map(k -> k.substring(dir.length(), k.length() - ".json".length())).toList();
+    }
+
     private static List<Long> range(long from, long to) {
         List<Long> out = new ArrayList<>();
         for (long i = from; i <= to; i++) {
@@ -254,7 +261,8 @@ class ShardDeliveryTest {
         assertThat(checkpoints).containsExactly(Orders.seq(30), Orders.seq(60), Orders.seq(100));
         assertThat(dataObjects().keySet()).containsAll(beforeCrash.keySet()).hasSize(9);
         assertThat(deliveredIds()).containsExactlyInAnyOrderElementsOf(range(1, 100));
-        assertThat(store.objects().keySet()).noneMatch(k -> k.startsWith("_sluice/"));
+        assertThat(intents()).as("kept after the checkpoint").containsExactly(Orders.seq(1), Orders.seq(31),
+                Orders.seq(61));
     }
 
     @Test
@@ -299,7 +307,7 @@ class ShardDeliveryTest {
         assertThat(d.maybeFlush()).isTrue();
         assertThat(checkpoints).containsExactly(Orders.seq(5));
         assertThat(deliveredIds()).containsExactlyInAnyOrderElementsOf(range(1, 5));
-        assertThat(store.objects().keySet()).noneMatch(k -> k.startsWith("_sluice/"));
+        assertThat(intents()).containsExactly(Orders.seq(1));
         assertThat(d.oldestBufferedArrivalMs()).isEmpty();
         d.add(Orders.order(6));
         d.flush();
@@ -510,5 +518,187 @@ class ShardDeliveryTest {
         }
         d.flush();
         assertThat(deliveredIds()).isEqualTo(range(1, 50));
+    }
+
+    @Test
+    void aZombieWithABatchFromTheSameFirstRecord_failsAtTheKeptIntent_andWritesNoObject() throws Exception {
+        DeliveryStreamConfig config = Orders.config().build();
+        List<String> zombieCheckpoints = new ArrayList<>();
+        // The zombie buffered 1..5 and was paused past its lease before it could deliver them.
+        ShardDelivery zombie = delivery(config, zombieCheckpoints::add);
+        for (SourceRecord r : Orders.orders(1, 5)) {
+            zombie.add(r);
+        }
+        // The new owner replays from the checkpoint (none) with other timing and delivers 1..3, then 4..6.
+        ShardDelivery owner = delivery(config);
+        for (SourceRecord r : Orders.orders(1, 3)) {
+            owner.add(r);
+        }
+        owner.flush();
+        for (SourceRecord r : Orders.orders(4, 6)) {
+            owner.add(r);
+        }
+        owner.flush();
+        assertThat(checkpoints).containsExactly(Orders.seq(3), Orders.seq(6));
+        Map<String, byte[]> delivered = Map.copyOf(dataObjects());
+
+        // The zombie wakes up and delivers its 1..5 (its checkpoint would be refused, but only after the objects).
+        assertThatThrownBy(zombie::flush).isInstanceOf(DeliveryException.class)
+                .hasMessageContaining("another writer cut the batch from " + Orders.seq(1) + " at " + Orders.seq(3));
+        assertThat(dataObjects()).isEqualTo(delivered);
+        assertThat(deliveredIds()).isEqualTo(range(1, 6)); // every record in exactly one object
+        assertThat(zombieCheckpoints).isEmpty();
+    }
+
+    /** A lease that is held until {@code owned} turns false, and refuses writes after that. */
+    private static final class Lease implements Checkpointer {
+        final List<String> checkpoints = new ArrayList<>();
+        volatile int writesAllowed = Integer.MAX_VALUE;
+        int checks;
+
+        @Override
+        public void checkpoint(String sequenceNumber) {
+            checkpoints.add(sequenceNumber);
+        }
+
+        @Override
+        public void checkOwnership() {
+            if (++checks > writesAllowed) {
+                throw new IllegalStateException("lease held for 100 ms more, less than the margin");
+            }
+        }
+    }
+
+    @Test
+    void aLeaseThatMayHaveExpired_stopsTheDelivery_beforeTheIntent_andBeforeTheNextObject() throws Exception {
+        DeliveryStreamConfig config = Orders.config().prefix("!{partitionKey:region}/").build();
+        Lease lease = new Lease();
+        ShardDelivery d = delivery(config, lease);
+        for (SourceRecord r : Orders.orders(1, 6)) {
+            d.add(r);
+        }
+        lease.writesAllowed = 0;
+        assertThatThrownBy(d::flush).isInstanceOf(DeliveryException.class)
+                .hasMessageContaining("may no longer be this writer's");
+        assertThat(store.objects()).as("not even the intent").isEmpty();
+        assertThat(metrics.deliveryFailures()).isEqualTo(1);
+
+        // On the timer path too, and between two objects of a batch: the intent and one object, then no more.
+        Lease second = new Lease();
+        ShardDelivery timed = delivery(config, second);
+        for (SourceRecord r : Orders.orders(1, 6)) {
+            timed.add(r);
+        }
+        second.writesAllowed = 2;
+        clock.advance(Duration.ofSeconds(60));
+        assertThatThrownBy(timed::maybeFlush).isInstanceOfSatisfying(DeliveryException.class,
+                e -> assertThat(e.retryable()).as("not kept for a retry: the shard is not ours").isFalse());
+        assertThat(intents()).containsExactly(Orders.seq(1));
+        assertThat(dataObjects()).hasSize(1);
+        assertThat(second.checkpoints).isEmpty();
+        assertThat(sleeps).as("no retry of a write refused for the lease").isEmpty();
+    }
+
+    @Test
+    void expiredIntentsBehindTheCheckpoint_areRemovedWhenTheShardIsTaken_theOthersKept() throws Exception {
+        store.clock(clock::millis);
+        DeliveryStreamConfig config = Orders.config().build();
+        ShardDelivery d = delivery(config);
+        d.add(Orders.order(1));
+        d.flush();
+        d.add(Orders.order(2));
+        d.flush();
+        clock.advance(Duration.ofHours(23));
+        d.add(Orders.order(3));
+        d.flush();
+        // the intent of a batch cut but not checkpointed before a crash: its replay will need it
+        store.putIfAbsent("_sluice/orders/" + Orders.SHARD + "/intents/" + Orders.seq(4) + ".json",
+                ("{\"first\":\"" + Orders.seq(4) + "\",\"last\":\"" + Orders.seq(4) + "\",\"records\":1}")
+                        .getBytes(UTF_8));
+        clock.advance(Duration.ofHours(2)); // 1 and 2 are 25 h old, 3 and 4 are 2 h old
+        assertThat(intents()).containsExactly(Orders.seq(1), Orders.seq(2), Orders.seq(3), Orders.seq(4));
+
+        ShardDelivery taken = delivery(config);
+        assertThat(taken.cleanUpAbandoned(Orders.seq(1))).isEqualTo(1);
+        assertThat(intents()).as("only those behind the checkpoint").containsExactly(Orders.seq(2), Orders.seq(3),
+                Orders.seq(4));
+        assertThat(delivery(config).cleanUpAbandoned(Orders.seq(3))).isEqualTo(1);
+        assertThat(intents()).as("younger than the retention").containsExactly(Orders.seq(3), Orders.seq(4));
+        clock.advance(Duration.ofHours(23));
+        assertThat(delivery(config).cleanUpAbandoned(Orders.seq(3))).isEqualTo(1);
+        assertThat(intents()).as("ahead of the checkpoint").containsExactly(Orders.seq(4));
+        assertThat(delivery(config).cleanUpAbandoned(null)).isZero();
+        assertThat(dataObjects()).hasSize(3);
+    }
+
+    @Test
+    void anUnexpectedRuntimeExceptionOfTheStore_failsTheDelivery_andIsCounted() throws Exception {
+        ObjectStore throwing = new ForwardingStore(store) {
+            @Override
+            public void put(String key, byte[] data, int offset, int length) {
+                throw new IllegalArgumentException("not a relative object key: " + key);
+            }
+        };
+        ShardDelivery d = new ShardDelivery(Orders.config().build(), Orders.SHARD, throwing, checkpoints::add,
+                metrics, clock, RetryPolicy.DEFAULT, sleeps::add);
+        d.add(Orders.order(1));
+        clock.advance(Duration.ofSeconds(60));
+        assertThatThrownBy(d::maybeFlush).isInstanceOfSatisfying(DeliveryException.class, e -> {
+            assertThat(e.retryable()).isFalse();
+            assertThat(e.getCause()).isInstanceOf(IllegalArgumentException.class);
+        });
+        assertThat(metrics.deliveryFailures()).isEqualTo(1);
+        assertThat(checkpoints).isEmpty();
+        assertThat(d.oldestBufferedArrivalMs()).isEmpty();
+        assertThatThrownBy(() -> d.add(Orders.order(2))).isInstanceOf(IllegalStateException.class);
+    }
+
+    /** Forwards every call to another store. */
+    private static class ForwardingStore implements ObjectStore {
+        private final ObjectStore to;
+
+        ForwardingStore(ObjectStore to) {
+            this.to = to;
+        }
+
+        @Override
+        public void put(String key, byte[] data, int offset, int length) throws IOException {
+            to.put(key, data, offset, length);
+        }
+
+        @Override
+        public boolean putIfAbsent(String key, byte[] data) throws IOException {
+            return to.putIfAbsent(key, data);
+        }
+
+        @Override
+        public java.util.Optional<byte[]> get(String key) throws IOException {
+            return to.get(key);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            to.delete(key);
+        }
+
+        @Override
+        public List<StoredObject> list(String dir) throws IOException {
+            return to.list(dir);
+        }
+
+        @Override
+        public int cleanUpAbandoned(String deliveryStream, String shardId) throws IOException {
+            return to.cleanUpAbandoned(deliveryStream, shardId);
+        }
+
+        @Override
+        public String uriOf(String key) {
+            return to.uriOf(key);
+        }
+
+        @Override
+        public void close() throws IOException {
+            to.close();
+        }
     }
 }

@@ -10,12 +10,18 @@ import java.nio.charset.StandardCharsets;
  * visible and looked up whenever a batch opens, so a batch replayed after a crash is cut at the same record and
  * its objects get the same names and contents.
  *
- * <p>Stored at {@code _sluice/DELIVERY_STREAM/SHARD_ID/intents/FIRST.json} under the destination, removed once the
- * shard's checkpoint has passed {@code last}.
+ * <p>Stored at {@code _sluice/DELIVERY_STREAM/SHARD_ID/intents/FIRST.json} under the destination and kept after the
+ * checkpoint has passed {@code last} (a writer that lost its lease without knowing it must still find it), until it
+ * is older than the intent retention.
  */
 public record BatchIntent(String first, String last, long records) {
     public static String key(String deliveryStream, String shardId, String first) {
-        return "_sluice/" + deliveryStream + "/" + shardId + "/intents/" + first + ".json";
+        return dir(deliveryStream, shardId) + "/" + first + ".json";
+    }
+
+    /** The directory (key prefix, no trailing slash) of a shard's intents. */
+    public static String dir(String deliveryStream, String shardId) {
+        return "_sluice/" + deliveryStream + "/" + shardId + "/intents";
     }
 
     public byte[] toJson() {

@@ -5,6 +5,8 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -13,6 +15,7 @@ import org.apache.hadoop.fs.CommonPathCapabilities;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FSDataOutputStreamBuilder;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Options;
@@ -216,6 +219,24 @@ public final class HadoopObjectStore implements ObjectStore {
         fs.delete(path(key), false);
     }
 
+    @Override
+    public List<StoredObject> list(String dir) throws IOException {
+        List<StoredObject> out = new ArrayList<>();
+        FileStatus[] statuses;
+        try {
+            statuses = fs.listStatus(path(dir));
+        } catch (FileNotFoundException e) {
+            return List.of();
+        }
+        for (FileStatus st : statuses) {
+            String name = st.getPath().getName();
+            if (st.isFile() && !name.startsWith(".")) {
+                out.add(new StoredObject(dir + "/" + name, st.getModificationTime()));
+            }
+        }
+        return out;
+    }
+
     /**
      * On S3A, lists the unfinished multipart uploads under the destination and aborts the shard's (one listing of
      * uploads in progress, not of objects). On other filesystems, walks the destination for the shard's hidden
@@ -264,9 +285,18 @@ public final class HadoopObjectStore implements ObjectStore {
         fs.close();
     }
 
+    /**
+     * The path of a relative key. A "." or ".." path element would leave (or alias) the destination, so it is
+     * refused; dots inside an element ({@code 1.0..2.0}, {@code orders..v2-shardId-...}) are ordinary characters.
+     */
     private Path path(String key) {
-        if (key.isEmpty() || key.startsWith("/") || key.contains("..")) {
+        if (key.isEmpty() || key.startsWith("/")) {
             throw new IllegalArgumentException("not a relative object key: " + key);
+        }
+        for (String segment : key.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new IllegalArgumentException("not a relative object key (a . or .. path element): " + key);
+            }
         }
         return new Path(rootPath, key);
     }

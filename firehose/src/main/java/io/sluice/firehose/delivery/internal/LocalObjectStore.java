@@ -15,7 +15,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.UUID;
 
 /**
@@ -80,6 +83,29 @@ public final class LocalObjectStore implements ObjectStore {
         if (Files.deleteIfExists(target)) {
             fsyncDir(target.getParent());
         }
+    }
+
+    @Override
+    public List<StoredObject> list(String dir) throws IOException {
+        Path d = resolve(dir);
+        List<StoredObject> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(d)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(f, BasicFileAttributes.class);
+                } catch (NoSuchFileException e) {
+                    continue; // removed meanwhile
+                }
+                if (a.isRegularFile() && !name.startsWith(".")) {
+                    out.add(new StoredObject(dir + "/" + name, a.lastModifiedTime().toMillis()));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        return out;
     }
 
     /**

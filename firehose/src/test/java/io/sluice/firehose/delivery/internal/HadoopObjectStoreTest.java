@@ -83,4 +83,48 @@ class HadoopObjectStoreTest {
             assertThat(files()).containsExactly("a/b.parquet"); // written in place, no temporary file
         }
     }
+
+    @Test
+    void dotsInsideAPathElement_areOrdinaryCharacters_butDotElementsAreRefused() throws Exception {
+        try (HadoopObjectStore s = store(true, -1)) { // abortable, as S3A
+            s.put("v=1.0..2.0/orders..v2-shardId-000000000000-1-2.parquet", new byte[] {1}, 0, 1);
+            assertThat(s.putIfAbsent("_sluice/orders..v2/shardId-000000000000/intents/1.json", new byte[] {2}))
+                    .isTrue();
+            assertThat(s.get("v=1.0..2.0/orders..v2-shardId-000000000000-1-2.parquet")).isPresent();
+            assertThat(s.list("_sluice/orders..v2/shardId-000000000000/intents"))
+                    .extracting(io.sluice.firehose.delivery.ObjectStore.StoredObject::key)
+                    .containsExactly("_sluice/orders..v2/shardId-000000000000/intents/1.json");
+            assertThat(files()).containsExactly("_sluice/orders..v2/shardId-000000000000/intents/1.json",
+                    "v=1.0..2.0/orders..v2-shardId-000000000000-1-2.parquet");
+            for (String bad : List.of("a/../b.parquet", "../b.parquet", "a/./b", "..", "/a")) {
+                assertThatThrownBy(() -> s.put(bad, new byte[] {1}, 0, 1))
+                        .isInstanceOf(IllegalArgumentException.class);
+            }
+        }
+    }
+
+    @Test
+    void aDeliveryStreamWithDotsInItsNameAndPartitionValues_isDelivered() throws Exception {
+        io.sluice.firehose.delivery.DeliveryStreamConfig config = io.sluice.firehose.delivery.DeliveryStreamConfig
+                .builder().name("orders..v2").sourceStream("in").destination("file:///tmp/unused")
+                .dataFormat(io.sluice.firehose.delivery.DataFormat.JSON_LINES)
+                .prefix("v=!{partitionKey:v}/").build();
+        List<String> checkpoints = new java.util.ArrayList<>();
+        io.sluice.firehose.delivery.DeliveryMetrics metrics = new io.sluice.firehose.delivery.DeliveryMetrics();
+        try (HadoopObjectStore s = store(true, -1)) {
+            io.sluice.firehose.delivery.ShardDelivery d = new io.sluice.firehose.delivery.ShardDelivery(config,
+                    "shardId-000000000000", s, checkpoints::add, metrics, java.time.Clock.systemUTC(),
+                    io.sluice.firehose.delivery.RetryPolicy.DEFAULT, x -> { });
+            for (int i = 1; i <= 3; i++) {
+                d.add(new io.sluice.firehose.delivery.SourceRecord("shardId-000000000000", Integer.toString(i),
+                        1_717_243_200_000L, "pk", ("{\"v\":\"1.0..2.0\",\"i\":" + i + "}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            d.flush();
+        }
+        assertThat(checkpoints).containsExactly("3");
+        assertThat(metrics.deliveryFailures()).isZero();
+        assertThat(files()).containsExactly("_sluice/orders..v2/shardId-000000000000/intents/1.json",
+                "v=1.0..2.0/orders..v2-shardId-000000000000-1-3.jsonl.snappy");
+    }
 }

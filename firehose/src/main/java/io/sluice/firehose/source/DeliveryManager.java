@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * deleted ones; every {@code flush.check.interval.ms} quiet shards are checked for a passed buffering interval (and
  * for a request to deliver early from the process-wide {@link BufferBudget}, which all deliveries share).
  *
- * <p>Threads: one scheduler thread owns {@code workers} (refresh and flush ticks run on it, one at a time).
+ * <p>Threads: one scheduler thread owns {@code workers} (refresh and flush ticks run on it, one at a time). Stopping a
+ * worker (which delivers what its shards buffered, up to the consumer's shutdown timeout) runs on a thread of its own,
+ * so that interval flushes of the other delivery streams are not held up; the flush tick skips a shard busy in a
+ * callback or a delivery instead of waiting for it.
  */
 public final class DeliveryManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryManager.class);
@@ -40,6 +43,16 @@ public final class DeliveryManager implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Runs workers' graceful stops, each on its own thread. */
+    private final java.util.concurrent.ExecutorService stopper = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "firehose-stop");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Stops under way (removed when done). */
+    private final Set<java.util.concurrent.Future<?>> stopping = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** How long close() waits for every worker to stop, in total. */
+    static final long CLOSE_TIMEOUT_MS = 60_000;
     /** By delivery stream name; changed by the scheduler thread only, read by metrics scrapes. */
     private final Map<String, DeliveryStreamWorker> workers = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -142,26 +155,55 @@ public final class DeliveryManager implements AutoCloseable {
         }
     }
 
+    /** Removes the worker and stops it gracefully on a thread of its own (not the scheduler's). */
     private void stop(String name) {
         DeliveryStreamWorker w = workers.remove(name);
         if (w != null) {
             LOG.info("stopping delivery of {} (incarnation {})", name, w.incarnation());
-            w.close();
+            java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
+            stopping.add(f);
+            try {
+                stopper.execute(() -> {
+                    try {
+                        w.close();
+                    } catch (RuntimeException e) {
+                        LOG.warn("stopping delivery of {}: {}", name, e.toString());
+                    } finally {
+                        f.complete(null);
+                        stopping.remove(f);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                stopping.remove(f);
+                w.close(); // closing down: the stopper is gone
+            }
         }
     }
 
-    /** Stops every worker gracefully: buffered batches are delivered and checkpointed. */
+    /**
+     * Stops every worker gracefully, all at once: buffered batches are delivered and checkpointed. Waits up to
+     * {@link #CLOSE_TIMEOUT_MS} in total; leases of workers not stopped by then expire.
+     */
     @Override
     public void close() {
-        runOnScheduler(() -> new ArrayList<>(workers.keySet()).forEach(this::stop));
-        scheduler.shutdownNow();
-    }
-
-    private void runOnScheduler(Runnable r) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_TIMEOUT_MS);
         try {
-            scheduler.submit(r).get(60, TimeUnit.SECONDS);
+            scheduler.submit(() -> new ArrayList<>(workers.keySet()).forEach(this::stop))
+                    .get(CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warn("stopping deliveries: {}", e.toString());
         }
+        scheduler.shutdownNow();
+        for (java.util.concurrent.Future<?> f : new ArrayList<>(stopping)) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                LOG.warn("some deliveries did not stop within {} ms; their leases will expire", CLOSE_TIMEOUT_MS);
+                break;
+            } catch (Exception e) {
+                LOG.warn("stopping deliveries: {}", e.toString());
+            }
+        }
+        stopper.shutdown();
     }
 }

@@ -128,11 +128,6 @@ final class DeliveryStreamWorker implements AutoCloseable {
         }
     }
 
-    /** Processors of leases not yet ended (for tests). */
-    int processorCount() {
-        return processors.size();
-    }
-
     /** Graceful: each held shard delivers what it buffered and checkpoints, then its lease is released. */
     @Override
     public void close() {

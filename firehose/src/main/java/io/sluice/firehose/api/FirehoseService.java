@@ -88,7 +88,13 @@ public final class FirehoseService extends FirehoseGrpc.FirehoseImplBase {
                     if (e.code() != ErrorCode.RESOURCE_IN_USE) {
                         throw e;
                     }
-                    // left by an earlier create that failed after making it: reused
+                    // Not reused: nothing tells a stream left by a create interrupted between the two steps from a
+                    // user's own stream of that name (whose shard count may differ), and deleting the delivery
+                    // stream would delete it.
+                    throw SluiceException.of(ErrorCode.RESOURCE_IN_USE, "definition.delivery_stream_name: the "
+                            + "backing stream " + config.sourceStreamName() + " of DIRECT_PUT delivery stream "
+                            + config.name() + " already exists (a stream of that name, or one left by an interrupted "
+                            + "CreateDeliveryStream); delete it if it is such a leftover, or choose another name");
                 }
             } else {
                 try {

@@ -163,6 +163,21 @@ class FirehoseServiceTest {
     }
 
     @Test
+    void aDirectPut_whoseBackingStreamNameIsTaken_isRefused_andTheStreamIsLeftAlone() {
+        streams().createStream(CreateStreamRequest.newBuilder().setStreamName("firehose-mine").setShardCount(3)
+                .build());
+        SluiceException e = error(() -> api().createDeliveryStream(CreateDeliveryStreamRequest.newBuilder()
+                .setDefinition(definition("mine").setBackingStreamShards(1)).build()));
+        assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_IN_USE);
+        assertThat(e.getMessage()).contains("firehose-mine");
+        assertThat(error(() -> api().describeDeliveryStream(DescribeDeliveryStreamRequest.newBuilder()
+                .setDeliveryStreamName("mine").build())).code()).isEqualTo(ErrorCode.RESOURCE_NOT_FOUND);
+        assertThat(streams().describeStreamSummary(DescribeStreamSummaryRequest.newBuilder()
+                .setStreamName("firehose-mine").build()).getStreamDescriptionSummary().getOpenShardCount())
+                .isEqualTo(3);
+    }
+
+    @Test
     void invalidDefinitions_nameTheFieldAndLimit() {
         SluiceException e = error(() -> api().createDeliveryStream(CreateDeliveryStreamRequest.newBuilder()
                 .setDefinition(definition("bad").setBufferingHints(BufferingHints.newBuilder().setSizeInMibs(129)))

@@ -70,7 +70,12 @@ public final class Broker implements AutoCloseable {
     private final Map<Integer, GroupCommitter> committers = new ConcurrentHashMap<>();
     private final Map<Integer, DataStateMachine> dataMachines = new ConcurrentHashMap<>();
     private final Set<Long> deletedSeen = ConcurrentHashMap.newKeySet();
+    /** How often shard logs are written back to disk ahead of snapshots. */
+    private static final long WRITE_BACK_INTERVAL_MS = 1_000;
     private final ScheduledExecutorService background;
+    // Writes shard logs back to disk ahead of Raft snapshots (see ShardLog.writeBack); a thread of its own because it
+    // waits for the disk, and `background` runs the SubscribeToShard pumps.
+    private final ScheduledExecutorService writeBack;
     private volatile MetadataStateMachine metadataMachine;
     private volatile ShardIteratorCodec iterators;
     private Server grpc;
@@ -83,6 +88,11 @@ public final class Broker implements AutoCloseable {
                 clock::millis);
         this.background = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "sluice-broker-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        this.writeBack = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-broker-" + config.nodeId() + "-writeback");
             t.setDaemon(true);
             return t;
         });
@@ -115,6 +125,8 @@ public final class Broker implements AutoCloseable {
             b.background.execute(b::initializeCluster);
             long every = config.get(BrokerConfig.RETENTION_CHECK_INTERVAL_MS);
             b.background.scheduleWithFixedDelay(b::applyRetention, every, every, TimeUnit.MILLISECONDS);
+            b.writeBack.scheduleWithFixedDelay(b::writeBackShardLogs, WRITE_BACK_INTERVAL_MS, WRITE_BACK_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
             LOG.info("broker {} serving clients on {}:{}, Raft on {}", config.nodeId(), config.clientAddress().host(),
                     b.grpc.getPort(), config.raftAddress());
             return b;
@@ -177,6 +189,17 @@ public final class Broker implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 LOG.warn("retention: cannot trim shard {}", key, e);
+            }
+        }
+    }
+
+    /** Writes every open shard log's newest file back to disk, so that a Raft snapshot's msync finds little to do. */
+    private void writeBackShardLogs() {
+        for (ShardLog log : storage.openLogs().values()) {
+            try {
+                log.writeBack();
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("write-back of shard {} failed (the next snapshot syncs it anyway)", log.key(), e);
             }
         }
     }
@@ -328,6 +351,12 @@ public final class Broker implements AutoCloseable {
         }
         sync.close();
         background.shutdownNow();
+        writeBack.shutdownNow();
+        try {
+            writeBack.awaitTermination(5, TimeUnit.SECONDS); // a write-back in progress holds a file open
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         storage.close();
     }
 }

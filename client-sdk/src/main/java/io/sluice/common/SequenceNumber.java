@@ -12,6 +12,7 @@ import java.math.BigInteger;
  */
 public record SequenceNumber(long streamId, long position) implements Comparable<SequenceNumber> {
     private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+    private static final long BILLION = 1_000_000_000L;
 
     public SequenceNumber {
         if (streamId < 0 || position < 0) {
@@ -23,9 +24,37 @@ public record SequenceNumber(long streamId, long position) implements Comparable
         return BigInteger.valueOf(streamId).shiftLeft(64).add(BigInteger.valueOf(position));
     }
 
+    /**
+     * The decimal form, as {@link #toBigInteger()} would print it, without BigInteger: brokers write one per record
+     * they store, return or push, and the BigInteger conversion was a visible part of their CPU time.
+     */
     @Override
     public String toString() {
-        return toBigInteger().toString();
+        if (streamId == 0) {
+            return Long.toString(position);
+        }
+        // streamId * 2^64 + position as four 32-bit limbs, most significant first, divided by 10^9 until zero.
+        long[] limbs = {streamId >>> 32, streamId & 0xFFFF_FFFFL, position >>> 32, position & 0xFFFF_FFFFL};
+        long[] groups = new long[5]; // 9 decimal digits each, least significant first; < 2^127 has <= 39 digits
+        int n = 0;
+        boolean zero = false;
+        while (!zero) {
+            long rem = 0;
+            zero = true;
+            for (int i = 0; i < limbs.length; i++) {
+                long cur = (rem << 32) | limbs[i]; // rem < 10^9 < 2^30, so cur < 2^62
+                limbs[i] = cur / BILLION;
+                rem = cur % BILLION;
+                zero &= limbs[i] == 0;
+            }
+            groups[n++] = rem;
+        }
+        StringBuilder b = new StringBuilder(9 * n).append(groups[n - 1]);
+        for (int i = n - 2; i >= 0; i--) {
+            String g = Long.toString(groups[i]);
+            b.append("000000000", g.length(), 9).append(g);
+        }
+        return b.toString();
     }
 
     /**

@@ -64,6 +64,9 @@ public final class EndToEndMain {
         createStream(targets.get(0), stream, Integer.parseInt(o.get("shards")));
 
         Recorder latencies = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
+        Recorder consumerSide = new Recorder(TimeUnit.SECONDS.toMillis(60), 3);
+        Recorder window = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
+        Recorder windowConsumerSide = new Recorder(TimeUnit.SECONDS.toMillis(60), 3);
         AtomicLong received = new AtomicLong();
         long base = System.nanoTime();
         AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
@@ -71,7 +74,7 @@ public final class EndToEndMain {
         SluiceConsumer consumer = SluiceConsumer.builder().endpoints(targets).stream(stream)
                 .application("e2e-" + Long.toHexString(new Random().nextLong() & Long.MAX_VALUE))
                 .initialPosition(StartPosition.latest()).delivery(delivery)
-                .processorFactory(shard -> new Timing(latencies, received, measureFrom, measureTo)).build();
+                .processorFactory(shard -> new Timing(latencies, consumerSide, window, windowConsumerSide, received, measureFrom, measureTo)).build();
         consumer.start();
         // Produce only once this worker reads every shard, so lease taking is not part of the latency.
         int shards = Integer.parseInt(o.get("shards"));
@@ -113,8 +116,13 @@ public final class EndToEndMain {
                 sent++;
                 if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(5)) {
                     lastReport = System.nanoTime();
-                    System.out.printf("%6.1f s  sent %d  received %d%n", (lastReport - start) / 1e9, sent,
-                            received.get());
+                    Histogram w = window.getIntervalHistogram();
+                    Histogram wc = windowConsumerSide.getIntervalHistogram();
+                    System.out.printf("%6.1f s  sent %d  received %d  last 5 s: p50 %.1f p99 %.1f max %.1f ms; "
+                                    + "arrival -> processRecords p50 %d p99 %d max %d ms%n",
+                            (lastReport - start) / 1e9, sent, received.get(), w.getValueAtPercentile(50) / 1000.0,
+                            w.getValueAtPercentile(99) / 1000.0, w.getMaxValue() / 1000.0,
+                            wc.getValueAtPercentile(50), wc.getValueAtPercentile(99), wc.getMaxValue());
                 }
             }
             producer.flush();
@@ -136,6 +144,10 @@ public final class EndToEndMain {
         System.out.printf("RESULT delivery=%s p50_ms=%.1f p99_ms=%.1f p999_ms=%.1f max_ms=%.1f measured=%d%n",
                 delivery, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
                 h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, h.getTotalCount());
+        Histogram c = consumerSide.getIntervalHistogram();
+        System.out.printf("of which broker arrival -> processRecords (wall clock, ms resolution): p50 %d  p90 %d  "
+                        + "p99 %d  p99.9 %d  max %d%n", c.getValueAtPercentile(50), c.getValueAtPercentile(90),
+                c.getValueAtPercentile(99), c.getValueAtPercentile(99.9), c.getMaxValue());
         System.exit(h.getTotalCount() > 0 ? 0 : 3);
     }
 
@@ -158,13 +170,20 @@ public final class EndToEndMain {
     /** Records each record's latency; checkpoints at most once a second per shard. */
     private static final class Timing implements RecordProcessor {
         private final Recorder latencies;
+        private final Recorder consumerSide;
+        private final Recorder window;
+        private final Recorder windowConsumerSide;
         private final AtomicLong received;
         private final AtomicLong measureFrom;
         private final AtomicLong measureTo;
         private long lastCheckpoint = System.nanoTime();
 
-        Timing(Recorder latencies, AtomicLong received, AtomicLong measureFrom, AtomicLong measureTo) {
+        Timing(Recorder latencies, Recorder consumerSide, Recorder window, Recorder windowConsumerSide,
+               AtomicLong received, AtomicLong measureFrom, AtomicLong measureTo) {
+            this.window = window;
+            this.windowConsumerSide = windowConsumerSide;
             this.latencies = latencies;
+            this.consumerSide = consumerSide;
             this.received = received;
             this.measureFrom = measureFrom;
             this.measureTo = measureTo;
@@ -177,13 +196,19 @@ public final class EndToEndMain {
         @Override
         public void processRecords(List<ConsumerRecord> records, Checkpointer checkpointer, long behind) {
             long now = System.nanoTime();
+            long nowMs = System.currentTimeMillis();
             for (ConsumerRecord r : records) {
                 ByteBuffer b = r.data().asReadOnlyByteBuffer();
                 long intendedSinceBase = b.getLong();
                 long base = b.getLong();
                 long intended = base + intendedSinceBase;
+                window.recordValue(Math.min(TimeUnit.SECONDS.toMicros(60), Math.max(0, (now - intended) / 1000)));
+                long sinceArrivalMs = Math.min(TimeUnit.SECONDS.toMillis(60),
+                        Math.max(0, nowMs - r.approximateArrivalTimestampMs()));
+                windowConsumerSide.recordValue(sinceArrivalMs);
                 if (intended >= measureFrom.get() && intended < measureTo.get()) {
                     latencies.recordValue(Math.max(0, (now - intended) / 1000));
+                    consumerSide.recordValue(sinceArrivalMs);
                 }
             }
             received.addAndGet(records.size());

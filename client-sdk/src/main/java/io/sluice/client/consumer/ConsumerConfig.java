@@ -61,10 +61,12 @@ public final class ConsumerConfig {
             null, 1, 10_000, "Polling: records per GetRecords call.");
     public static final ConsumerSetting<Integer> PREFETCH_MAX_RECORDS = ConsumerSetting.ofInt("prefetch.max.records",
             "maxPrefetchRecords", 10_000, null, 1, Integer.MAX_VALUE,
-            "Per shard: records read ahead of the processor (plus at most one batch).");
+            "Per shard: records read ahead of the processor (plus what was asked for before it filled: one "
+                    + "batch, or a few push events).");
     public static final ConsumerSetting<Long> PREFETCH_MAX_BYTES = ConsumerSetting.ofLong("prefetch.max.bytes",
             "maxPrefetchBytes", 8L << 20, 1, Long.MAX_VALUE,
-            "Per shard: data + key bytes read ahead of the processor (plus at most one batch).");
+            "Per shard: data + key bytes read ahead of the processor (plus what was asked for before it filled: one "
+                    + "batch, or a few push events).");
     public static final ConsumerSetting<Integer> PROCESSOR_THREADS = ConsumerSetting.ofInt("processor.threads",
             "processorThreads", null, "the number of cores, at least 2", 1, 10_000,
             "Threads running the processors' callbacks, shared by every shard.");

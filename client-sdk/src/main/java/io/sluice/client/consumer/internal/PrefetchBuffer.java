@@ -5,7 +5,9 @@ import java.util.ArrayDeque;
 /**
  * Records read ahead of one shard's processor, bounded by a record count and a byte count. A fetcher adds whole
  * batches and asks for more only while {@link #awaitRoom} says there is room, so the buffer holds at most the limits
- * plus one batch. Thread-safe: fetchers add from gRPC threads, the shard's consumer polls from a processing thread.
+ * plus what the fetcher had asked for before it was full: one batch when polling, up to a few push events (see
+ * {@code Subscription}). Thread-safe: fetchers add from gRPC threads, the shard's consumer polls from a processing
+ * thread.
  */
 public final class PrefetchBuffer {
     private final int maxRecords;

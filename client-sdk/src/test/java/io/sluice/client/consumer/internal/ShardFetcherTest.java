@@ -69,11 +69,18 @@ class ShardFetcherTest {
         /** The first subscription fails with UNAVAILABLE after this many events (a leader stepping down). */
         volatile int firstSubscriptionEvents = Integer.MAX_VALUE;
         final AtomicInteger subscribeCalls = new AtomicInteger();
+        /** Bytes added to each pushed record's data (to make large events). */
+        volatile int pushPadding;
         final AtomicInteger getRecordsCalls = new AtomicInteger();
 
         static Record record(long position) {
+            return record(position, 0);
+        }
+
+        static Record record(long position, int padding) {
             return Record.newBuilder().setSequenceNumber(new SequenceNumber(1, position).toString())
-                    .setPartitionKey("k").setData(ByteString.copyFromUtf8("r" + position)).build();
+                    .setPartitionKey("k").setData(ByteString.copyFromUtf8("r" + position)
+                            .concat(ByteString.copyFrom(new byte[padding]))).build();
         }
 
         static long after(String sequenceNumber) {
@@ -132,7 +139,7 @@ class ShardFetcherTest {
                 }
                 SubscribeToShardEvent.Builder e = SubscribeToShardEvent.newBuilder();
                 for (long q = p; q < Math.min(RECORDS, p + 7); q++) {
-                    e.addRecords(record(q));
+                    e.addRecords(record(q, pushPadding));
                 }
                 out.onNext(e.setContinuationSequenceNumber(e.getRecords(e.getRecordsCount() - 1)
                         .getSequenceNumber()).build());
@@ -263,5 +270,42 @@ class ShardFetcherTest {
         assertThat(buffer.records()).isBetween(25, 25 + 10);
         assertThat(shard.getRecordsCalls.get()).isEqualTo((buffer.records() + 9) / 10);
         drain(buffer, RECORDS);
+    }
+
+    private static void awaitParked(PrefetchBuffer buffer) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!buffer.fetcherWaiting()) {
+            assertThat(System.nanoTime()).as("the fetcher parks on a full buffer").isLessThan(deadline);
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        TimeUnit.MILLISECONDS.sleep(300); // events requested before the buffer filled would land meanwhile
+    }
+
+    @Test
+    void push_smallEvents_areRequestedAFewAhead_andAFullBufferStopsTheRequests() throws Exception {
+        FakeShard shard = new FakeShard(); // events of 7 small records
+        PrefetchBuffer buffer = new PrefetchBuffer(8, 1 << 20, () -> { });
+        ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.PUSH, buffer);
+        f.start(StartPosition.trimHorizon());
+        awaitParked(buffer);
+        // The first event (7 < 8: room) asked for WINDOW more, which all came although the second filled the buffer;
+        // then nothing more was requested, so not all 50 records are here. One at a time would have stopped at 14.
+        assertThat(buffer.records()).isEqualTo(7 + Subscription.WINDOW * 7).isLessThan(RECORDS);
+        drain(buffer, RECORDS);
+        assertThat(shard.subscribeCalls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void push_largeEvents_areRequestedOneAtATime() throws Exception {
+        FakeShard shard = new FakeShard();
+        shard.pushPadding = Subscription.SMALL_EVENT_BYTES / 7 + 1; // every event over the small size
+        PrefetchBuffer buffer = new PrefetchBuffer(8, 1 << 30, () -> { });
+        ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.PUSH, buffer);
+        f.start(StartPosition.trimHorizon());
+        awaitParked(buffer);
+        // The first event left room, so one more was asked for; it filled the buffer and nothing else was requested.
+        assertThat(buffer.records()).isEqualTo(14);
+        drain(buffer, RECORDS);
+        assertThat(shard.subscribeCalls.get()).isEqualTo(1);
     }
 }

@@ -31,6 +31,7 @@ for _ in $(seq 1 120); do
   fi
   sleep 1
 done
-(sluice_exec benchmarks io.sluice.bench.firehose.FirehoseClusterBench "${SLUICE_LOAD_HEAP:--Xmx1g}" \
+(sluice_exec benchmarks io.sluice.bench.firehose.FirehoseClusterBench \
+  "${SLUICE_LOAD_HEAP:--Xmx1g} -Dlogback.configurationFile=sluice-bench-logback.xml" \
   broker=127.0.0.1:$port firehose=127.0.0.1:$((port + 200)) metrics=127.0.0.1:$((port + 201)) \
   firehosePid=$firehose dir="$work/delivered" "$@")

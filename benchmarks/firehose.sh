@@ -3,13 +3,7 @@
 # fixed rate. benchmarks/firehose.sh [records=200000] [warmup=2] [rounds=5] [rateMBps=5] [intervalS=10] [freshnessS=60] [dir=...]
 # Needs a build first: ./mvnw -B -q package -DskipTests -pl benchmarks -am
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-java_bin=${JAVA_HOME:+$JAVA_HOME/bin/}java
-jar=$(ls "$root"/benchmarks/target/sluice-benchmarks-*.jar 2>/dev/null | grep -v -- '-sources' | head -n 1 || true)
-if [ -z "$jar" ] || [ ! -d "$root/benchmarks/target/lib" ]; then
-  echo "firehose.sh: no build found; run ./mvnw -B -q package -DskipTests -pl benchmarks -am first" >&2
-  exit 2
-fi
-# shellcheck disable=SC2046
-exec "$java_bin" $(JAVA="$java_bin" bash "$root/build-support/jvm-flags.sh") ${SLUICE_BENCH_HEAP:--Xmx2g} \
-  -XX:ActiveProcessorCount=1 -cp "$jar:$root/benchmarks/target/lib/*" io.sluice.bench.firehose.FirehoseDeliveryBench "$@"
+# shellcheck source=../build-support/launch.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../build-support/launch.sh"
+# The benchmarks' classpath also holds the Firehose jar and its logback.xml; this names the benchmarks' own.
+sluice_exec benchmarks io.sluice.bench.firehose.FirehoseDeliveryBench "${SLUICE_BENCH_HEAP:--Xmx2g} -XX:ActiveProcessorCount=1 -Dlogback.configurationFile=sluice-bench-logback.xml" "$@"

@@ -2,7 +2,8 @@
 # Sourced by the launchers (deploy/*.sh in a source tree, bin/*.sh in a distribution).
 #   sluice_classpath MODULE          prints MODULE's classpath, or fails naming the build command
 #   sluice_exec MODULE MAIN HEAP ... execs java for MAIN with MODULE's classpath, the flags from jvm.properties and
-#                                    the heap flag HEAP (one word, e.g. -Xmx1g), passing the remaining arguments
+#                                    the JVM options HEAP (one argument, split on spaces, e.g. "-Xmx1g"), passing the
+#                                    remaining arguments
 # A source tree keeps MODULE/target/sluice-MODULE-*.jar plus MODULE/target/lib/; a distribution keeps both in
 # lib/MODULE/.
 sluice_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

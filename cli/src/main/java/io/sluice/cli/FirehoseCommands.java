@@ -18,9 +18,7 @@ import io.sluice.proto.v1.PutRecordBatchRequest;
 import io.sluice.proto.v1.PutRecordBatchResponse;
 import io.sluice.proto.v1.PutRecordBatchResponseEntry;
 import io.sluice.proto.v1.SourceType;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -298,40 +296,51 @@ final class FirehoseCommands {
                 }
                 return SluiceCli.Exit.OK;
             }
-            long totalBytes = file == null ? -1 : Files.size(file);
-            PutCommand.Progress progress = new PutCommand.Progress(cli.err, System.console() != null, totalBytes);
-            long bytesRead = 0;
-            try (BufferedReader in = file == null
-                    ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                    : Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                PutRecordBatchRequest.Builder batch = PutRecordBatchRequest.newBuilder().setDeliveryStreamName(name);
-                long batchBytes = 0;
-                long lineNo = 0;
-                for (String line; (line = in.readLine()) != null; ) {
-                    lineNo++;
-                    bytesRead += line.length() + 1;
+            PutRecordBatchRequest.Builder batch = PutRecordBatchRequest.newBuilder().setDeliveryStreamName(name);
+            LineBatches.put(file, cli.err, MAX_BATCH_RECORDS, MAX_BATCH_BYTES, new LineBatches.Batch<ByteString>() {
+                @Override
+                public ByteString entry(String line, long lineNo) {
                     ByteString bytes = ByteString.copyFromUtf8(line);
-                    if (bytes.size() > MAX_RECORD_BYTES) {
-                        failed++;
-                        if (firstError == null) {
-                            firstError = "line " + lineNo + ": record.data is " + bytes.size()
-                                    + " bytes, over the limit of " + MAX_RECORD_BYTES + " bytes; not sent";
+                    if (bytes.size() <= MAX_RECORD_BYTES) {
+                        return bytes;
+                    }
+                    failed++;
+                    if (firstError == null) {
+                        firstError = "line " + lineNo + ": record.data is " + bytes.size()
+                                + " bytes, over the limit of " + MAX_RECORD_BYTES + " bytes; not sent";
+                    }
+                    return null;
+                }
+
+                @Override
+                public long bytes(ByteString data) {
+                    return data.size();
+                }
+
+                @Override
+                public void add(ByteString data) {
+                    batch.addRecords(FirehoseRecord.newBuilder().setData(data));
+                }
+
+                @Override
+                public int count() {
+                    return batch.getRecordsCount();
+                }
+
+                @Override
+                public long send() {
+                    PutRecordBatchResponse r = cli.firehose().putRecordBatch(batch.build());
+                    for (PutRecordBatchResponseEntry e : r.getRequestResponsesList()) {
+                        if (e.getRecordId().isEmpty() && firstError == null) {
+                            firstError = e.getErrorCode() + ": " + e.getErrorMessage();
                         }
-                        continue;
                     }
-                    if (batch.getRecordsCount() == MAX_BATCH_RECORDS || batchBytes + bytes.size() > MAX_BATCH_BYTES) {
-                        send(cli, batch);
-                        progress.update(put + failed, bytesRead);
-                        batchBytes = 0;
-                    }
-                    batch.addRecords(FirehoseRecord.newBuilder().setData(bytes));
-                    batchBytes += bytes.size();
+                    put += batch.getRecordsCount() - r.getFailedPutCount();
+                    failed += r.getFailedPutCount();
+                    batch.clearRecords();
+                    return put + failed;
                 }
-                if (batch.getRecordsCount() > 0) {
-                    send(cli, batch);
-                }
-            }
-            progress.done(put + failed);
+            });
             if (cli.output == SluiceCli.Format.json) {
                 cli.out.println("{\"put\": " + put + ", \"failed\": " + failed
                         + (firstError == null ? "" : ", \"firstError\": " + Output.jsonString(firstError)) + "}");
@@ -342,18 +351,6 @@ final class FirehoseCommands {
                 }
             }
             return failed == 0 ? SluiceCli.Exit.OK : SluiceCli.Exit.INVALID;
-        }
-
-        private void send(SluiceCli cli, PutRecordBatchRequest.Builder batch) {
-            PutRecordBatchResponse r = cli.firehose().putRecordBatch(batch.build());
-            for (PutRecordBatchResponseEntry e : r.getRequestResponsesList()) {
-                if (e.getRecordId().isEmpty() && firstError == null) {
-                    firstError = e.getErrorCode() + ": " + e.getErrorMessage();
-                }
-            }
-            put += batch.getRecordsCount() - r.getFailedPutCount();
-            failed += r.getFailedPutCount();
-            batch.clearRecords();
         }
     }
 }

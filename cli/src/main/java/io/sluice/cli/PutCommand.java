@@ -8,11 +8,7 @@ import io.sluice.proto.v1.PutRecordsRequestEntry;
 import io.sluice.proto.v1.PutRecordsResponse;
 import io.sluice.proto.v1.PutRecordsResultEntry;
 import io.sluice.common.Limits;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +37,11 @@ final class PutCommand implements Callable<Integer> {
     @Option(names = "--file", description = "Put each line of this file as a record.")
     Path file;
 
+    // Tallies of a put from lines.
+    private long put;
+    private long failed;
+    private String firstError;
+
     @Override
     public Integer call() throws IOException {
         if (data != null) {
@@ -62,49 +63,46 @@ final class PutCommand implements Callable<Integer> {
             }
             return SluiceCli.Exit.OK;
         }
-        long totalBytes = file == null ? -1 : Files.size(file);
-        Progress progress = new Progress(cli.err, System.console() != null, totalBytes);
         Map<String, Long> perShard = new TreeMap<>();
-        long put = 0;
-        long failed = 0;
-        String firstError = null;
-        try (BufferedReader in = file == null
-                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            PutRecordsRequest.Builder batch = PutRecordsRequest.newBuilder().setStreamName(stream);
-            long batchBytes = 0;
-            long lineNo = 0;
-            for (String line; (line = in.readLine()) != null; ) {
-                lineNo++;
-                PutRecordsRequestEntry.Builder e = PutRecordsRequestEntry.newBuilder()
-                        .setPartitionKey(key == null ? Long.toString(lineNo) : key)
-                        .setData(ByteString.copyFromUtf8(line));
-                if (explicitHashKey != null) {
-                    e.setExplicitHashKey(explicitHashKey);
-                }
-                int size = e.getData().size() + e.getPartitionKey().length();
-                if (batch.getRecordsCount() == Limits.DEFAULTS.maxPutRecordsCount()
-                        || batchBytes + size > Limits.DEFAULTS.maxPutRecordsBytes()) {
-                    PutRecordsResponse r = cli.streams().putRecords(batch.build());
-                    firstError = tally(r, perShard, firstError);
-                    put += r.getRecordsCount() - r.getFailedRecordCount();
-                    failed += r.getFailedRecordCount();
-                    progress.update(put + failed, bytesRead);
-                    batch.clearRecords();
-                    batchBytes = 0;
-                }
-                batch.addRecords(e);
-                batchBytes += size;
-                bytesRead += line.length() + 1;
-            }
-            if (batch.getRecordsCount() > 0) {
-                PutRecordsResponse r = cli.streams().putRecords(batch.build());
-                firstError = tally(r, perShard, firstError);
-                put += r.getRecordsCount() - r.getFailedRecordCount();
-                failed += r.getFailedRecordCount();
-            }
-        }
-        progress.done(put + failed);
+        PutRecordsRequest.Builder batch = PutRecordsRequest.newBuilder().setStreamName(stream);
+        LineBatches.put(file, cli.err, Limits.DEFAULTS.maxPutRecordsCount(), Limits.DEFAULTS.maxPutRecordsBytes(),
+                new LineBatches.Batch<PutRecordsRequestEntry.Builder>() {
+                    @Override
+                    public PutRecordsRequestEntry.Builder entry(String line, long lineNo) {
+                        PutRecordsRequestEntry.Builder e = PutRecordsRequestEntry.newBuilder()
+                                .setPartitionKey(key == null ? Long.toString(lineNo) : key)
+                                .setData(ByteString.copyFromUtf8(line));
+                        if (explicitHashKey != null) {
+                            e.setExplicitHashKey(explicitHashKey);
+                        }
+                        return e;
+                    }
+
+                    @Override
+                    public long bytes(PutRecordsRequestEntry.Builder e) {
+                        return e.getData().size() + e.getPartitionKey().length();
+                    }
+
+                    @Override
+                    public void add(PutRecordsRequestEntry.Builder e) {
+                        batch.addRecords(e);
+                    }
+
+                    @Override
+                    public int count() {
+                        return batch.getRecordsCount();
+                    }
+
+                    @Override
+                    public long send() {
+                        PutRecordsResponse r = cli.streams().putRecords(batch.build());
+                        firstError = tally(r, perShard, firstError);
+                        put += r.getRecordsCount() - r.getFailedRecordCount();
+                        failed += r.getFailedRecordCount();
+                        batch.clearRecords();
+                        return put + failed;
+                    }
+                });
         if (cli.output == SluiceCli.Format.json) {
             StringBuilder b = new StringBuilder("{\"put\": " + put + ", \"failed\": " + failed + ", \"perShard\": {");
             String sep = "";
@@ -127,9 +125,6 @@ final class PutCommand implements Callable<Integer> {
         return failed == 0 ? SluiceCli.Exit.OK : SluiceCli.Exit.INVALID;
     }
 
-    /** Characters of input read so far (for the ETA of a file; exact for ASCII). */
-    private long bytesRead;
-
     private static String tally(PutRecordsResponse r, Map<String, Long> perShard, String firstError) {
         for (PutRecordsResultEntry e : r.getRecordsList()) {
             if (e.getErrorCode() == io.sluice.proto.v1.ErrorCode.ERROR_CODE_UNSPECIFIED) {
@@ -139,39 +134,5 @@ final class PutCommand implements Callable<Integer> {
             }
         }
         return firstError;
-    }
-
-    /** Rate and ETA on a terminal, at most once a second; nothing when output is piped. */
-    static final class Progress {
-        private final java.io.PrintStream err;
-        private final boolean enabled;
-        private final long totalBytes;
-        private final long start = System.nanoTime();
-        private long lastPrint = start;
-
-        Progress(java.io.PrintStream err, boolean enabled, long totalBytes) {
-            this.err = err;
-            this.enabled = enabled;
-            this.totalBytes = totalBytes;
-        }
-
-        void update(long records, long bytes) {
-            long now = System.nanoTime();
-            if (!enabled || now - lastPrint < 1_000_000_000L) {
-                return;
-            }
-            lastPrint = now;
-            double secs = (now - start) / 1e9;
-            String eta = totalBytes > 0 && bytes > 0
-                    ? String.format(", %.0f%%, ETA %.0f s", 100.0 * bytes / totalBytes,
-                    secs * (totalBytes - bytes) / bytes) : "";
-            err.printf("\r%d records, %.0f records/s%s   ", records, records / secs, eta);
-        }
-
-        void done(long records) {
-            if (enabled) {
-                err.printf("\r%d records in %.1f s%n", records, (System.nanoTime() - start) / 1e9);
-            }
-        }
     }
 }

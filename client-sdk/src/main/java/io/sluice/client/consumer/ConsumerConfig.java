@@ -1,10 +1,10 @@
 package io.sluice.client.consumer;
 
+import io.sluice.client.ClientSetting;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +27,8 @@ public final class ConsumerConfig {
     private static final Pattern STREAM = Pattern.compile("[a-zA-Z0-9_.-]{1,128}");
 
     public static final ConsumerSetting<List<String>> ENDPOINTS = new ConsumerSetting<>("endpoints", "endpoints",
-            "a comma-separated list of host:port", null, "(required)", ConsumerConfig::parseEndpoints,
-            l -> !l.isEmpty() && l.stream().allMatch(ConsumerConfig::isHostPort), "one or more host:port",
+            "a comma-separated list of host:port", null, "(required)", ClientSetting::parseEndpoints,
+            l -> !l.isEmpty() && l.stream().allMatch(ClientSetting::isHostPort), "one or more host:port",
             "Brokers' client addresses; any of them serves lease calls, reads go to each shard's leader as the "
                     + "brokers name it.");
     public static final ConsumerSetting<String> APPLICATION = ConsumerSetting.ofName("application", "application",
@@ -108,7 +108,7 @@ public final class ConsumerConfig {
             if (s == RENEW_INTERVAL && !given.containsKey(s)) {
                 continue; // derived below, once the lease duration is known valid
             }
-            values.put(s, checked(s, given.containsKey(s) ? given.get(s) : s.defaultValue()));
+            values.put(s, ClientSetting.checked(s, given.containsKey(s) ? given.get(s) : s.defaultValue()));
         }
         values.putIfAbsent(RENEW_INTERVAL, Duration.ofMillis(((Duration) values.get(LEASE_DURATION)).toMillis() / 3));
         ConsumerConfig c = new ConsumerConfig(values, clock);
@@ -118,22 +118,7 @@ public final class ConsumerConfig {
 
     /** Text settings (keys as in {@link #SETTINGS}) to values. */
     static Map<ConsumerSetting<?>, Object> parse(Map<String, String> properties) {
-        Map<String, ConsumerSetting<?>> byKey = new HashMap<>();
-        SETTINGS.forEach(s -> byKey.put(s.key(), s));
-        Map<ConsumerSetting<?>, Object> set = new HashMap<>();
-        for (Map.Entry<String, String> e : properties.entrySet()) {
-            ConsumerSetting<?> s = byKey.get(e.getKey());
-            if (s == null) {
-                throw new IllegalArgumentException(e.getKey() + ": unknown consumer setting (see docs/consumer.md)");
-            }
-            set.put(s, s.parse(e.getValue()));
-        }
-        return set;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T checked(ConsumerSetting<T> s, Object value) {
-        return s.check((T) value);
+        return ClientSetting.parseAll(properties, SETTINGS, "consumer setting (see docs/consumer.md)");
     }
 
     private void validateTogether() {
@@ -216,32 +201,7 @@ public final class ConsumerConfig {
 
     /** The settings table of docs/consumer.md. */
     public static String referenceMarkdown() {
-        StringBuilder b = new StringBuilder();
-        b.append("| key | builder method | type | default | valid | meaning |\n");
-        b.append("|---|---|---|---|---|---|\n");
-        for (ConsumerSetting<?> s : SETTINGS) {
-            b.append("| `").append(s.key()).append("` | `").append(s.builderMethod()).append("` | ")
-                    .append(s.type()).append(" | ").append(s.defaultText()).append(" | ").append(s.validText())
-                    .append(" | ").append(s.doc()).append(" |\n");
-        }
-        return b.toString();
-    }
-
-    private static List<String> parseEndpoints(String text) {
-        return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    }
-
-    static boolean isHostPort(String s) {
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            return false;
-        }
-        try {
-            int port = Integer.parseInt(s.substring(colon + 1));
-            return port > 0 && port < 65536;
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        return ClientSetting.referenceMarkdown(SETTINGS);
     }
 
     private static StartPosition parsePosition(String text) {

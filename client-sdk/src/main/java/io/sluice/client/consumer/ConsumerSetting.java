@@ -1,5 +1,6 @@
 package io.sluice.client.consumer;
 
+import io.sluice.client.ClientSetting;
 import java.time.Duration;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -22,32 +23,8 @@ import java.util.regex.Pattern;
  * @param <T>           the value type
  */
 public record ConsumerSetting<T>(String key, String builderMethod, String type, T defaultValue, String defaultText,
-                                 Function<String, T> parser, Predicate<T> valid, String validText, String doc) {
-
-    T check(T value) {
-        if (value == null) {
-            throw new IllegalArgumentException(key + ": must be set (" + validText + ")");
-        }
-        if (!valid.test(value)) {
-            throw new IllegalArgumentException(key + ": must be " + validText + ", got " + show(value));
-        }
-        return value;
-    }
-
-    T parse(String text) {
-        T value;
-        try {
-            value = parser.apply(text.trim());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(key + ": must be " + type + " (" + validText + "), got '" + text + "'",
-                    e);
-        }
-        return check(value);
-    }
-
-    private static String show(Object value) {
-        return value instanceof Duration d ? d.toMillis() + " ms" : "'" + value + "'";
-    }
+                                 Function<String, T> parser, Predicate<T> valid, String validText, String doc)
+        implements ClientSetting<T> {
 
     static ConsumerSetting<Duration> ofMillis(String key, String builderMethod, Duration def, String defText,
                                               long minMs, long maxMs, String doc) {

@@ -1,8 +1,7 @@
 package io.sluice.client.producer;
 
+import io.sluice.client.ClientSetting;
 import io.sluice.common.Limits;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +15,8 @@ import java.util.Map;
  */
 public final class ProducerConfig {
     public static final ProducerSetting<List<String>> ENDPOINTS = new ProducerSetting<>("endpoints", "endpoints",
-            "a comma-separated list of host:port", null, ProducerConfig::parseEndpoints,
-            l -> !l.isEmpty() && l.stream().allMatch(ProducerConfig::isHostPort), "one or more host:port",
+            "a comma-separated list of host:port", null, ClientSetting::parseEndpoints,
+            l -> !l.isEmpty() && l.stream().allMatch(ClientSetting::isHostPort), "one or more host:port",
             "Brokers to bootstrap from (any broker of the cluster will do); the rest are learned from DescribeCluster.");
     public static final ProducerSetting<Long> LINGER_MS = ProducerSetting.ofLong("linger.ms", "lingerMs", 5, 0,
             60_000, "How long a shard's batch waits for more records before it is sent, ms.");
@@ -77,7 +76,7 @@ public final class ProducerConfig {
     static ProducerConfig of(Map<ProducerSetting<?>, Object> set, Limits limits) {
         Map<ProducerSetting<?>, Object> values = new LinkedHashMap<>();
         for (ProducerSetting<?> s : SETTINGS) {
-            values.put(s, checked(s, set.containsKey(s) ? set.get(s) : s.defaultValue()));
+            values.put(s, ClientSetting.checked(s, set.containsKey(s) ? set.get(s) : s.defaultValue()));
         }
         ProducerConfig c = new ProducerConfig(values, limits);
         c.validateTogether();
@@ -94,22 +93,7 @@ public final class ProducerConfig {
     }
 
     static Map<ProducerSetting<?>, Object> parse(Map<String, String> properties) {
-        Map<String, ProducerSetting<?>> byKey = new HashMap<>();
-        SETTINGS.forEach(s -> byKey.put(s.key(), s));
-        Map<ProducerSetting<?>, Object> set = new HashMap<>();
-        for (Map.Entry<String, String> e : properties.entrySet()) {
-            ProducerSetting<?> s = byKey.get(e.getKey());
-            if (s == null) {
-                throw new IllegalArgumentException(e.getKey() + ": unknown producer setting (see docs/producer.md)");
-            }
-            set.put(s, s.parse(e.getValue()));
-        }
-        return set;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T checked(ProducerSetting<T> s, Object value) {
-        return s.check((T) value);
+        return ClientSetting.parseAll(properties, SETTINGS, "producer setting (see docs/producer.md)");
     }
 
     private void validateTogether() {
@@ -201,33 +185,7 @@ public final class ProducerConfig {
 
     /** The settings table of docs/producer.md. */
     public static String referenceMarkdown() {
-        StringBuilder b = new StringBuilder();
-        b.append("| key | builder method | type | default | valid | meaning |\n");
-        b.append("|---|---|---|---|---|---|\n");
-        for (ProducerSetting<?> s : SETTINGS) {
-            String def = s.defaultValue() == null ? "(required)" : "`" + s.defaultValue() + "`";
-            b.append("| `").append(s.key()).append("` | `").append(s.builderMethod()).append("` | ")
-                    .append(s.type()).append(" | ").append(def).append(" | ").append(s.validText()).append(" | ")
-                    .append(s.doc()).append(" |\n");
-        }
-        return b.toString();
-    }
-
-    private static List<String> parseEndpoints(String text) {
-        return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    }
-
-    static boolean isHostPort(String s) {
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            return false;
-        }
-        try {
-            int port = Integer.parseInt(s.substring(colon + 1));
-            return port > 0 && port < 65536;
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        return ClientSetting.referenceMarkdown(SETTINGS);
     }
 
     @Override

@@ -1,10 +1,11 @@
 package io.sluice.client.producer;
 
+import io.sluice.client.ClientSetting;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * One declared producer setting: key, type (by its parser), default, validation and one line of documentation. The
+ * One declared producer setting (a {@link ClientSetting}): key, type (by its parser), default, validation and one line of documentation. The
  * declarations in {@link ProducerConfig#SETTINGS} are the only place a setting exists; the table in docs/producer.md
  * is generated from them ({@link ProducerConfig#referenceMarkdown()}).
  *
@@ -19,28 +20,8 @@ import java.util.function.Predicate;
  * @param <T>          the value type
  */
 public record ProducerSetting<T>(String key, String builderMethod, String type, T defaultValue,
-                                 Function<String, T> parser, Predicate<T> valid, String validText, String doc) {
-
-    T check(T value) {
-        if (value == null) {
-            throw new IllegalArgumentException(key + ": must be set (" + validText + ")");
-        }
-        if (!valid.test(value)) {
-            throw new IllegalArgumentException(key + ": must be " + validText + ", got " + value);
-        }
-        return value;
-    }
-
-    T parse(String text) {
-        T value;
-        try {
-            value = parser.apply(text.trim());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(key + ": must be " + type + " (" + validText + "), got '" + text + "'",
-                    e);
-        }
-        return check(value);
-    }
+                                 Function<String, T> parser, Predicate<T> valid, String validText, String doc)
+        implements ClientSetting<T> {
 
     static ProducerSetting<Long> ofLong(String key, String builderMethod, long def, long min, long max, String doc) {
         return new ProducerSetting<>(key, builderMethod, "an integer", def, Long::parseLong,

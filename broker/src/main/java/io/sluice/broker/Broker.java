@@ -1,6 +1,9 @@
 package io.sluice.broker;
 
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerCall;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.sluice.broker.api.ClusterService;
 import io.sluice.broker.api.DeliveryStreamCatalogService;
@@ -30,6 +33,7 @@ import io.sluice.proto.internal.v1.InitClusterCommand;
 import io.sluice.proto.internal.v1.MetadataCommand;
 import io.sluice.proto.internal.v1.MetadataResult;
 import io.sluice.proto.v1.ErrorCode;
+import io.sluice.proto.v1.StreamsGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -41,6 +45,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -115,6 +120,7 @@ public final class Broker implements AutoCloseable {
             b.grpc = NettyServerBuilder
                     .forAddress(new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()))
                     .maxInboundMessageSize(config.get(BrokerConfig.PUT_RECORDS_MAX_BYTES) + (1 << 20))
+                    .callExecutor(Broker::callExecutor)
                     .addService(new StreamsService(b, subscriptions, reads))
                     .addService(new ClusterService(b))
                     .addService(new ReplicaSyncService(b))
@@ -134,6 +140,19 @@ public final class Broker implements AutoCloseable {
             b.close();
             throw e;
         }
+    }
+
+    /**
+     * Writes run on the transport thread that decoded them: they only validate, route and queue (the Raft commit
+     * completes them later), so a hand-off to gRPC's pool would cost a thread wake-up per call and nothing else.
+     * Every other call may read a shard log or wait for the metadata group, and keeps the pool.
+     */
+    private static Executor callExecutor(ServerCall<?, ?> call, Metadata headers) {
+        MethodDescriptor<?, ?> method = call.getMethodDescriptor();
+        if (method == StreamsGrpc.getPutRecordsMethod() || method == StreamsGrpc.getPutRecordMethod()) {
+            return Runnable::run;
+        }
+        return null;
     }
 
     private StateMachine newStateMachine(RaftGroupId id) {

@@ -19,9 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -62,6 +64,7 @@ public final class BrokerRaft implements Closeable {
         this.config = config;
         this.layout = layout;
         this.properties = properties(config);
+        boundLogMemory(properties, config, layout.groupsOf(config.nodeId()).size(), Runtime.getRuntime().maxMemory());
         PeerAddress self = layout.peer(config.nodeId());
         GrpcConfigKeys.Server.setHost(properties, self.raft().host());
         GrpcConfigKeys.Server.setPort(properties, self.raft().port());
@@ -69,8 +72,41 @@ public final class BrokerRaft implements Closeable {
                 .setServerId(RaftPeerId.valueOf(config.nodeId()))
                 .setProperties(properties)
                 .setStateMachineRegistry(stateMachines::apply)
+                .setParameters(parameters())
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
+    }
+
+    /**
+     * Ratis's peer-to-peer gRPC server runs its handlers on the transport threads: they only check and queue
+     * (appendEntries hands the entries to the log worker and answers when it has written them), and a hand-off to
+     * gRPC's cached pool costs a thread wake-up per message, which on a small machine is a large share of the
+     * replication CPU.
+     */
+    private static Parameters parameters() {
+        Parameters p = new Parameters();
+        GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> builder.directExecutor());
+        return p;
+    }
+
+    /**
+     * Keeps the Raft logs' memory within half the heap. Ratis's defaults (per group: up to 200 MB of cached log
+     * entries, and queues sized for eight of our largest entries) add up to more than a 1 GB heap once a broker hosts
+     * five groups, and a follower ran out of heap under sustained load. Each group gets an equal share: at most two
+     * closed segments cached and half the share in cached entries (entries beyond it are read back from disk when a
+     * lagging follower needs them); the log queue keeps room for at least one entry at the largest size (a full queue
+     * makes appends wait, not fail). Pending writes are bounded by the group committer (entries in flight), so their
+     * limit only needs to admit that many entries at the largest size.
+     */
+    static void boundLogMemory(RaftProperties p, BrokerConfig config, int groups, long maxHeap) {
+        long share = maxHeap / 2 / Math.max(1, groups);
+        long entry = config.get(BrokerConfig.ENTRY_MAX_BYTES) + (1L << 20);
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
+        RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(Math.max(8L << 20, share / 2)));
+        RaftServerConfigKeys.Log.setQueueByteLimit(p, SizeInBytes.valueOf(Math.max(entry, Math.min(8 * entry,
+                share / 4))));
+        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf((config.get(BrokerConfig.ENTRIES_IN_FLIGHT) + 1L)
+                * entry));
     }
 
     static RaftProperties properties(BrokerConfig config) {
@@ -94,8 +130,6 @@ public final class BrokerRaft implements Closeable {
         RaftServerConfigKeys.Log.setSegmentSizeMax(p,
                 SizeInBytes.valueOf(config.get(BrokerConfig.LOG_SEGMENT_MAX_BYTES)));
         RaftServerConfigKeys.Log.setPurgeGap(p, config.get(BrokerConfig.LOG_PURGE_GAP));
-        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(8L * entryLimit.getSize()));
-        RaftServerConfigKeys.Log.setQueueByteLimit(p, SizeInBytes.valueOf(8L * entryLimit.getSize()));
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, config.durability() == BrokerConfig.Durability.REPLICATION);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.get(BrokerConfig.SNAPSHOT_THRESHOLD_ENTRIES));
@@ -190,7 +224,7 @@ public final class BrokerRaft implements Closeable {
                         .setType(RaftClientRequest.writeRequestType())
                         .build();
                 try {
-                    return server.submitClientRequestAsync(request).thenCompose(reply -> {
+                    return submitHere(group, request).thenCompose(reply -> {
                         if (reply.isSuccess()) {
                             return CompletableFuture.completedFuture(reply.getMessage().getContent());
                         }
@@ -222,7 +256,7 @@ public final class BrokerRaft implements Closeable {
                 .setType(RaftClientRequest.readRequestType())
                 .build();
         try {
-            return server.submitClientRequestAsync(request).thenAccept(reply -> {
+            return submitHere(group, request).thenAccept(reply -> {
                 if (!reply.isSuccess()) {
                     throw new CompletionException(unavailable(group, reply.getException()));
                 }
@@ -230,6 +264,19 @@ public final class BrokerRaft implements Closeable {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(unavailable(group, e));
         }
+    }
+
+    /**
+     * Submits to this broker's division directly. {@code RaftServer.submitClientRequestAsync} would run the same call
+     * on the division's client pool and block this thread until it returns (two thread switches per entry for
+     * nothing); the division's own asynchronous entry point appends and returns the commit future at once.
+     */
+    private CompletableFuture<RaftClientReply> submitHere(RaftGroupId group, RaftClientRequest request)
+            throws IOException {
+        if (hosts(group) && division(group) instanceof RaftClientAsynchronousProtocol direct) {
+            return direct.submitClientRequestAsync(request);
+        }
+        return server.submitClientRequestAsync(request);
     }
 
     private CompletableFuture<ByteString> forward(RaftGroupId group, ByteString entry) {

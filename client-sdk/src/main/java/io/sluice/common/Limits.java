@@ -104,6 +104,17 @@ public record Limits(int maxRecordBytes, int maxPartitionKeyChars, int maxPutRec
         return limit == 0 ? maxGetRecordsCount : limit;
     }
 
+    /** The longest a GetRecords call may wait for a record (max_wait_ms). */
+    public static final int GET_RECORDS_MAX_WAIT_MS = 20_000;
+
+    public static int checkGetRecordsWait(int maxWaitMs) {
+        if (maxWaitMs < 0 || maxWaitMs > GET_RECORDS_MAX_WAIT_MS) {
+            throw SluiceException.invalidArgument("max_wait_ms", "0.." + GET_RECORDS_MAX_WAIT_MS + " ms",
+                    "" + maxWaitMs);
+        }
+        return maxWaitMs;
+    }
+
     public static int utf8Length(String s) {
         int n = 0;
         for (int i = 0; i < s.length(); i++) {

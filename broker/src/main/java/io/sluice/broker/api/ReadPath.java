@@ -21,6 +21,11 @@ import io.sluice.proto.v1.Record;
 import io.sluice.proto.v1.ShardIteratorType;
 import io.sluice.proto.v1.StartingPosition;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * GetShardIterator and GetRecords: served by the leader of the shard's replication group from its local shard log,
@@ -103,7 +108,59 @@ public final class ReadPath {
 
     public GetRecordsResponse getRecords(GetRecordsRequest request) {
         int limit = broker.limits().checkGetRecordsLimit(request.getLimit());
+        Limits.checkGetRecordsWait(request.getMaxWaitMs());
+        return read(broker.iterators().decode(request.getShardIterator()), limit).response();
+    }
+
+    /**
+     * GetRecords with long polling: answers at once when records are available (or max_wait_ms is 0), otherwise
+     * when the shard's next record is committed here or max_wait_ms has passed, whichever comes first. The wait
+     * holds no thread: an append listener and a timer each try to fire it once, on {@code executor}.
+     */
+    public CompletableFuture<GetRecordsResponse> getRecordsWaiting(GetRecordsRequest request,
+                                                                   ScheduledExecutorService executor) {
+        int limit = broker.limits().checkGetRecordsLimit(request.getLimit());
+        int waitMs = Limits.checkGetRecordsWait(request.getMaxWaitMs());
         ShardIteratorPayload it = broker.iterators().decode(request.getShardIterator());
+        Answer first = read(it, limit);
+        GetRecordsResponse response = first.response();
+        if (waitMs == 0 || response.getRecordsCount() > 0 || response.getNextShardIterator().isEmpty()) {
+            return CompletableFuture.completedFuture(response);
+        }
+        ShardLog log = first.log();
+        CompletableFuture<GetRecordsResponse> answer = new CompletableFuture<>();
+        AtomicBoolean fired = new AtomicBoolean();
+        Runnable[] wake = new Runnable[1];
+        ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
+        wake[0] = () -> {
+            if (!fired.compareAndSet(false, true)) {
+                return;
+            }
+            log.removeAppendListener(wake[0]);
+            executor.execute(() -> {
+                if (timer[0] != null) {
+                    timer[0].cancel(false);
+                }
+                try {
+                    answer.complete(read(it, limit).response());
+                } catch (RuntimeException e) {
+                    answer.completeExceptionally(e);
+                }
+            });
+        };
+        log.addAppendListener(wake[0]);
+        timer[0] = executor.schedule(wake[0], waitMs, TimeUnit.MILLISECONDS);
+        if (log.nextPosition() > it.getPosition()) {
+            wake[0].run(); // committed between the first read and the listener
+        }
+        return answer;
+    }
+
+    private record Answer(GetRecordsResponse response, ShardLog log) {
+    }
+
+    /** One GetRecords answer from an already decoded (and therefore unexpired) iterator, with the log it read. */
+    private Answer read(ShardIteratorPayload it, int limit) {
         StreamRecord stream = broker.metadata().stream(it.getStreamName());
         if (stream == null || stream.getStreamId() != it.getStreamId()) {
             throw SluiceException.notFound("stream " + it.getStreamName() + " of this iterator no longer exists");
@@ -121,7 +178,7 @@ public final class ReadPath {
         }
         response.setMillisBehindLatest(millisBehind(s.log(), records, next));
         response.setNextShardIterator(iterator(s, next));
-        return response.build();
+        return new Answer(response.build(), s.log());
     }
 
     /**

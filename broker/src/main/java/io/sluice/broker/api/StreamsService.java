@@ -100,7 +100,11 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase {
 
     @Override
     public void getRecords(GetRecordsRequest request, StreamObserver<GetRecordsResponse> out) {
-        sync(out, () -> reads.getRecords(request));
+        if (request.getMaxWaitMs() == 0) {
+            sync(out, () -> reads.getRecords(request));
+        } else {
+            async(out, () -> reads.getRecordsWaiting(request, subscriptions.executor()));
+        }
     }
 
     @Override

@@ -31,6 +31,11 @@ public final class Subscriptions {
         this.executor = executor;
     }
 
+    /** The shared executor that runs pumps, heartbeats and long-poll answers. */
+    ScheduledExecutorService executor() {
+        return executor;
+    }
+
     public void subscribe(SubscribeToShardRequest request, ServerCallStreamObserver<SubscribeToShardEvent> out) {
         ReadPath.LocalShard shard = reads.localShard(request.getStreamName(), request.getShardId());
         long start = reads.startPosition(shard, request.getStartingPosition(), "starting_position.");

@@ -6,6 +6,7 @@ import static io.sluice.broker.it.StreamsTestSupport.leaderStub;
 import static io.sluice.broker.it.StreamsTestSupport.putAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import io.sluice.proto.v1.GetRecordsRequest;
 import io.sluice.proto.v1.GetRecordsResponse;
@@ -23,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.TestInstance;
@@ -296,6 +298,48 @@ class GetRecordsTest {
             assertThat(more.getRecordsList()).extracting(Record::getSequenceNumber).containsExactlyElementsOf(after);
             assertThat(more.getRecordsList()).extracting(r -> r.getData().toStringUtf8())
                     .containsExactly("c", "d", "e");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} broker(s)")
+    @ValueSource(ints = {1, 3})
+    void longPoll_waitsForTheNextRecord_andAnswersAsSoonAsItIsCommitted(int brokers) throws Exception {
+        MiniCluster c = cluster(brokers);
+        createStream(c, "long-poll", 1);
+        StreamsGrpc.StreamsBlockingStub leader = leaderStub(c, "long-poll", SHARD);
+        String tip = trimHorizon(leader, "long-poll");
+
+        long start = System.nanoTime();
+        GetRecordsResponse empty = leader.getRecords(GetRecordsRequest.newBuilder().setShardIterator(tip)
+                .setMaxWaitMs(400).build());
+        assertThat(empty.getRecordsList()).isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(390));
+
+        ListenableFuture<GetRecordsResponse> waiting = StreamsGrpc.newFutureStub(leader.getChannel())
+                .getRecords(GetRecordsRequest.newBuilder().setShardIterator(empty.getNextShardIterator())
+                        .setMaxWaitMs(20_000).build());
+        Thread.sleep(300);
+        assertThat(waiting.isDone()).as("a long poll on an empty shard answers only when a record comes").isFalse();
+        long put = System.nanoTime();
+        put(c.stub(c.size() - 1), "long-poll", "late");
+        GetRecordsResponse answer = waiting.get(10, TimeUnit.SECONDS);
+        assertThat(answer.getRecordsList()).extracting(r -> r.getData().toStringUtf8()).containsExactly("late");
+        assertThat(Duration.ofNanos(System.nanoTime() - put)).isLessThan(Duration.ofSeconds(10));
+        assertThat(leader.getRecords(GetRecordsRequest.newBuilder().setShardIterator(answer.getNextShardIterator())
+                .build()).getRecordsList()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0} broker(s)")
+    @ValueSource(ints = {1, 3})
+    void getRecords_rejectsAWaitOutsideTheRange_namingFieldAndLimit(int brokers) throws Exception {
+        MiniCluster c = cluster(brokers);
+        createStream(c, "bad-wait", 1);
+        StreamsGrpc.StreamsBlockingStub leader = leaderStub(c, "bad-wait", SHARD);
+        String it = trimHorizon(leader, "bad-wait");
+        for (int wait : new int[] {20_001, -1}) {
+            var e = assertInvalidArgument("max_wait_ms", "20000", () -> leader.getRecords(
+                    GetRecordsRequest.newBuilder().setShardIterator(it).setMaxWaitMs(wait).build()));
+            assertThat(e.detail().getActual()).isEqualTo(Integer.toString(wait));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.client.consumer;
 
 import io.sluice.client.ClientSetting;
+import io.sluice.common.Limits;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,7 +57,11 @@ public final class ConsumerConfig {
             "PUSH or POLLING", "SubscribeToShard (falling back to polling while it fails), or GetRecords in a loop.");
     public static final ConsumerSetting<Duration> POLL_INTERVAL = ConsumerSetting.ofMillis("poll.interval.ms",
             "pollInterval", Duration.ofMillis(200), null, 1, 60_000,
-            "Polling: the wait after a GetRecords call that returned nothing.");
+            "Polling: the wait after a GetRecords call that returned nothing (and did not wait at the broker).");
+    public static final ConsumerSetting<Duration> POLL_MAX_WAIT = ConsumerSetting.ofMillis("poll.max.wait.ms",
+            "pollMaxWait", Duration.ofMillis(500), null, 0, Limits.GET_RECORDS_MAX_WAIT_MS,
+            "Polling: how long a GetRecords call waits at the broker for a record when none is available (long "
+                    + "polling, as Kafka's fetch.max.wait.ms); 0 polls every poll.interval.ms instead.");
     public static final ConsumerSetting<Integer> POLL_LIMIT = ConsumerSetting.ofInt("poll.limit", "pollLimit", 1000,
             null, 1, 10_000, "Polling: records per GetRecords call.");
     public static final ConsumerSetting<Integer> PREFETCH_MAX_RECORDS = ConsumerSetting.ofInt("prefetch.max.records",
@@ -79,7 +84,7 @@ public final class ConsumerConfig {
             "How long close() waits for processors to checkpoint and leases to be released.");
 
     public static final List<ConsumerSetting<?>> SETTINGS = List.of(ENDPOINTS, APPLICATION, STREAM_NAME, WORKER_ID,
-            LEASE_DURATION, RENEW_INTERVAL, INITIAL_POSITION, DELIVERY, POLL_INTERVAL, POLL_LIMIT,
+            LEASE_DURATION, RENEW_INTERVAL, INITIAL_POSITION, DELIVERY, POLL_INTERVAL, POLL_MAX_WAIT, POLL_LIMIT,
             PREFETCH_MAX_RECORDS, PREFETCH_MAX_BYTES, PROCESSOR_THREADS, RPC_TIMEOUT, SHUTDOWN_TIMEOUT);
 
     private final Map<ConsumerSetting<?>, Object> values;
@@ -168,6 +173,10 @@ public final class ConsumerConfig {
 
     public Duration pollInterval() {
         return get(POLL_INTERVAL);
+    }
+
+    public Duration pollMaxWait() {
+        return get(POLL_MAX_WAIT);
     }
 
     public int pollLimit() {

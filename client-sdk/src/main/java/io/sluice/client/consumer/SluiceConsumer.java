@@ -76,7 +76,8 @@ public final class SluiceConsumer implements AutoCloseable {
                 config.leaseDuration(), config.rpcTimeout());
         ShardConsumer.Settings settings = new ShardConsumer.Settings(checkpointCalls,
                 ShardFetcher.factory(new ShardFetcher.Reads(channels, config.stream(), fetchScheduler,
-                        config.pollLimit(), config.pollInterval(), config.clock()), config.delivery()),
+                        config.pollLimit(), config.pollInterval(), config.pollMaxWait(), config.clock()),
+                        config.delivery()),
                 config.maxPrefetchRecords(), config.maxPrefetchBytes(), processors, config.clock(), recordsProcessed);
         this.coordinator = new LeaseCoordinator(w, coordinationCalls,
                 (lease, start) -> new ShardConsumer(lease, start, factory.create(lease.shardId()), settings),
@@ -268,6 +269,10 @@ public final class SluiceConsumer implements AutoCloseable {
         }
 
         /** Default 1000; 1..10000. */
+        public Builder pollMaxWait(Duration pollMaxWait) {
+            return set(ConsumerConfig.POLL_MAX_WAIT, pollMaxWait);
+        }
+
         public Builder pollLimit(int pollLimit) {
             return set(ConsumerConfig.POLL_LIMIT, pollLimit);
         }

@@ -67,22 +67,28 @@ final class Poller implements ShardFetcher.Source {
             fetcher.handBack(this);
             return;
         }
+        long maxWaitMs = fetcher.reads.pollMaxWait().toMillis();
+        long sentNanos = System.nanoTime();
         call(() -> stub().getRecords(GetRecordsRequest.newBuilder().setShardIterator(iterator)
-                .setLimit(fetcher.reads.pollLimit()).build(), new Reply<>() {
+                .setLimit(fetcher.reads.pollLimit()).setMaxWaitMs((int) maxWaitMs).build(), new Reply<>() {
             @Override
             void ok(GetRecordsResponse r) {
-                handleRecords(r);
+                handleRecords(r, maxWaitMs > 0 && System.nanoTime() - sentNanos >= maxWaitMs * 500_000L);
             }
         }));
     }
 
-    private void handleRecords(GetRecordsResponse r) {
+    /**
+     * @param waited whether an empty answer came after the broker held the call (long polling): then the next call
+     *               goes at once; otherwise (no long polling, or a broker that answered early) after the poll interval
+     */
+    private void handleRecords(GetRecordsResponse r, boolean waited) {
         fetcher.reads.channels().readSucceeded(fetcher.shardId, address);
         boolean shardEnd = r.getNextShardIterator().isEmpty();
         if (r.getRecordsCount() == 0 && !shardEnd) {
             fetcher.idle(this, "", r.getMillisBehindLatest());
             iterator = r.getNextShardIterator();
-            later(fetcher.reads.pollInterval().toMillis());
+            later(waited ? 0 : fetcher.reads.pollInterval().toMillis());
             return;
         }
         if (!fetcher.delivered(this, new FetchedBatch(ProtoAdapter.records(fetcher.shardId, r.getRecordsList()),

@@ -68,7 +68,7 @@ public final class ShardFetcher implements Fetcher {
      * dates a LATEST start (compared with the brokers' arrival timestamps when reading resumes).
      */
     public record Reads(BrokerChannels channels, String stream, ScheduledExecutorService scheduler, int pollLimit,
-                        Duration pollInterval, Clock clock) {
+                        Duration pollInterval, Duration pollMaxWait, Clock clock) {
     }
 
     public ShardFetcher(Reads reads, String shardId, PrefetchBuffer buffer, Delivery delivery) {

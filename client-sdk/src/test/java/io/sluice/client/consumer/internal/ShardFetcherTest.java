@@ -156,7 +156,7 @@ class ShardFetcherTest {
 
     private ShardFetcher fetcher(List<String> endpoints, Delivery delivery, PrefetchBuffer buffer) {
         channels = new BrokerChannels(endpoints, 0);
-        return new ShardFetcher(new ShardFetcher.Reads(channels, "s", scheduler, 10, Duration.ofMillis(20), clock),
+        return new ShardFetcher(new ShardFetcher.Reads(channels, "s", scheduler, 10, Duration.ofMillis(20), Duration.ZERO, clock),
                 SHARD, buffer, delivery);
     }
 

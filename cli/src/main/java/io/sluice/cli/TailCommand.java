@@ -29,8 +29,11 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = "--for", defaultValue = "0", description = "Stop after this many seconds (0: never).")
     long seconds;
     @Option(names = "--poll-ms", defaultValue = "200",
-            description = "Wait after an empty read, ms (default ${DEFAULT-VALUE}).")
+            description = "Wait after an empty read that the broker did not hold (reads at the tip long-poll for up to "
+                    + "1 s), ms (default ${DEFAULT-VALUE}).")
     long pollMs;
+
+    private static final long LONG_POLL_MS = 1000;
 
     @Override
     public Integer call() throws InterruptedException, InvalidProtocolBufferException {
@@ -42,8 +45,11 @@ final class TailCommand implements Callable<Integer> {
             cli.out.println(String.join("  ", ReadOptions.HEADER));
         }
         while (!it.isEmpty() && System.nanoTime() < deadline && (maxRecords == 0 || printed < maxRecords)) {
+            // Long poll at the tip (at most LONG_POLL_MS, and never past --seconds); sleep only if it came back early.
+            long waitMs = Math.min(LONG_POLL_MS, Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
+            long sent = System.nanoTime();
             GetRecordsResponse page = cli.streams().getRecords(GetRecordsRequest.newBuilder().setShardIterator(it)
-                    .build());
+                    .setMaxWaitMs((int) waitMs).build());
             for (Record r : page.getRecordsList()) {
                 if (maxRecords > 0 && printed == maxRecords) {
                     break;
@@ -54,7 +60,7 @@ final class TailCommand implements Callable<Integer> {
             }
             cli.out.flush();
             it = page.getNextShardIterator();
-            if (page.getRecordsCount() == 0) {
+            if (page.getRecordsCount() == 0 && System.nanoTime() - sent < waitMs * 500_000L) {
                 TimeUnit.MILLISECONDS.sleep(pollMs);
             }
         }

@@ -106,19 +106,13 @@ public final class ReadPath {
                 .build());
     }
 
-    public GetRecordsResponse getRecords(GetRecordsRequest request) {
-        int limit = broker.limits().checkGetRecordsLimit(request.getLimit());
-        Limits.checkGetRecordsWait(request.getMaxWaitMs());
-        return read(broker.iterators().decode(request.getShardIterator()), limit).response();
-    }
-
     /**
-     * GetRecords with long polling: answers at once when records are available (or max_wait_ms is 0), otherwise
+     * GetRecords, with long polling: answers at once when records are available (or max_wait_ms is 0), otherwise
      * when the shard's next record is committed here or max_wait_ms has passed, whichever comes first. The wait
      * holds no thread: an append listener and a timer each try to fire it once, on {@code executor}.
      */
-    public CompletableFuture<GetRecordsResponse> getRecordsWaiting(GetRecordsRequest request,
-                                                                   ScheduledExecutorService executor) {
+    public CompletableFuture<GetRecordsResponse> getRecords(GetRecordsRequest request,
+                                                            ScheduledExecutorService executor) {
         int limit = broker.limits().checkGetRecordsLimit(request.getLimit());
         int waitMs = Limits.checkGetRecordsWait(request.getMaxWaitMs());
         ShardIteratorPayload it = broker.iterators().decode(request.getShardIterator());
@@ -127,19 +121,46 @@ public final class ReadPath {
         if (waitMs == 0 || response.getRecordsCount() > 0 || response.getNextShardIterator().isEmpty()) {
             return CompletableFuture.completedFuture(response);
         }
-        ShardLog log = first.log();
-        CompletableFuture<GetRecordsResponse> answer = new CompletableFuture<>();
-        AtomicBoolean fired = new AtomicBoolean();
-        Runnable[] wake = new Runnable[1];
-        ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
-        wake[0] = () -> {
+        return new LongPoll(it, limit, first.log(), executor).start(waitMs);
+    }
+
+    /** One held GetRecords call: answered once, by the first of an append to its shard and its timer. */
+    private final class LongPoll implements Runnable {
+        private final ShardIteratorPayload it;
+        private final int limit;
+        private final ShardLog log;
+        private final ScheduledExecutorService executor;
+        private final CompletableFuture<GetRecordsResponse> answer = new CompletableFuture<>();
+        private final AtomicBoolean fired = new AtomicBoolean();
+        private volatile ScheduledFuture<?> timer;
+
+        LongPoll(ShardIteratorPayload it, int limit, ShardLog log, ScheduledExecutorService executor) {
+            this.it = it;
+            this.limit = limit;
+            this.log = log;
+            this.executor = executor;
+        }
+
+        CompletableFuture<GetRecordsResponse> start(int waitMs) {
+            log.addAppendListener(this);
+            timer = executor.schedule(this, waitMs, TimeUnit.MILLISECONDS);
+            if (log.nextPosition() > it.getPosition()) {
+                run(); // committed between the first read and the listener
+            }
+            return answer;
+        }
+
+        /** Runs on the apply thread (append) or the timer; the read itself goes to the executor. */
+        @Override
+        public void run() {
             if (!fired.compareAndSet(false, true)) {
                 return;
             }
-            log.removeAppendListener(wake[0]);
+            log.removeAppendListener(this);
             executor.execute(() -> {
-                if (timer[0] != null) {
-                    timer[0].cancel(false);
+                ScheduledFuture<?> t = timer;
+                if (t != null) {
+                    t.cancel(false);
                 }
                 try {
                     answer.complete(read(it, limit).response());
@@ -147,13 +168,7 @@ public final class ReadPath {
                     answer.completeExceptionally(e);
                 }
             });
-        };
-        log.addAppendListener(wake[0]);
-        timer[0] = executor.schedule(wake[0], waitMs, TimeUnit.MILLISECONDS);
-        if (log.nextPosition() > it.getPosition()) {
-            wake[0].run(); // committed between the first read and the listener
         }
-        return answer;
     }
 
     private record Answer(GetRecordsResponse response, ShardLog log) {

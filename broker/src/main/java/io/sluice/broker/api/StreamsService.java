@@ -100,11 +100,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase {
 
     @Override
     public void getRecords(GetRecordsRequest request, StreamObserver<GetRecordsResponse> out) {
-        if (request.getMaxWaitMs() == 0) {
-            sync(out, () -> reads.getRecords(request));
-        } else {
-            async(out, () -> reads.getRecordsWaiting(request, subscriptions.executor()));
-        }
+        async(out, () -> reads.getRecords(request, subscriptions.executor()));
     }
 
     @Override

@@ -5,6 +5,7 @@ import static io.sluice.broker.it.StreamsTestSupport.createStream;
 import static io.sluice.broker.it.StreamsTestSupport.leaderStub;
 import static io.sluice.broker.it.StreamsTestSupport.putAll;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.TestInstance;
@@ -318,8 +320,9 @@ class GetRecordsTest {
         ListenableFuture<GetRecordsResponse> waiting = StreamsGrpc.newFutureStub(leader.getChannel())
                 .getRecords(GetRecordsRequest.newBuilder().setShardIterator(empty.getNextShardIterator())
                         .setMaxWaitMs(20_000).build());
-        Thread.sleep(300);
-        assertThat(waiting.isDone()).as("a long poll on an empty shard answers only when a record comes").isFalse();
+        assertThatThrownBy(() -> waiting.get(300, TimeUnit.MILLISECONDS))
+                .as("a long poll on an empty shard answers only when a record comes")
+                .isInstanceOf(TimeoutException.class);
         long put = System.nanoTime();
         put(c.stub(c.size() - 1), "long-poll", "late");
         GetRecordsResponse answer = waiting.get(10, TimeUnit.SECONDS);

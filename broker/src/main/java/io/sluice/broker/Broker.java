@@ -89,6 +89,7 @@ public final class Broker implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.layout = new RaftLayout(config);
+        layout.pinTo(config.dataDir());
         this.storage = new ShardStorage(config.dataDir().resolve("shards"), ShardLog.defaultRollCycle(),
                 clock::millis);
         this.background = Executors.newScheduledThreadPool(2, r -> {

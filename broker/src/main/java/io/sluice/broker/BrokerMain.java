@@ -39,15 +39,14 @@ public final class BrokerMain {
                 System.exit(2);
             }
         }
-        BrokerConfig config;
+        Broker broker;
         try {
-            config = BrokerConfig.load(file, System.getenv(), overrides);
-        } catch (ConfigException e) {
+            broker = Broker.start(BrokerConfig.load(file, System.getenv(), overrides));
+        } catch (ConfigException e) { // a bad setting, or a data directory created with another layout
             System.err.println(e.getMessage());
             System.exit(2);
             return;
         }
-        Broker broker = Broker.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.close();

@@ -67,6 +67,8 @@ public final class EndToEndMain {
         Recorder consumerSide = new Recorder(TimeUnit.SECONDS.toMillis(60), 3);
         Recorder window = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
         Recorder windowConsumerSide = new Recorder(TimeUnit.SECONDS.toMillis(60), 3);
+        Recorder acks = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
+        Recorder windowAcks = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
         AtomicLong received = new AtomicLong();
         long base = System.nanoTime();
         AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
@@ -111,17 +113,30 @@ public final class EndToEndMain {
                 }
                 byte[] data = payload.clone();
                 ByteBuffer.wrap(data).putLong(intended - base).putLong(base);
-                producer.put(stream, "key-" + (k % 1000), data);
+                boolean measured = intended >= measureFrom.get();
+                producer.put(stream, "key-" + (k % 1000), data).whenComplete((r, e) -> {
+                    if (e == null) {
+                        long us = Math.min(TimeUnit.SECONDS.toMicros(60), Math.max(0, (System.nanoTime() - intended)
+                                / 1000));
+                        windowAcks.recordValue(us);
+                        if (measured) {
+                            acks.recordValue(us);
+                        }
+                    }
+                });
                 k++;
                 sent++;
                 if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(5)) {
                     lastReport = System.nanoTime();
                     Histogram w = window.getIntervalHistogram();
                     Histogram wc = windowConsumerSide.getIntervalHistogram();
+                    Histogram wa = windowAcks.getIntervalHistogram();
                     System.out.printf("%6.1f s  sent %d  received %d  last 5 s: p50 %.1f p99 %.1f max %.1f ms; "
-                                    + "arrival -> processRecords p50 %d p99 %d max %d ms%n",
+                                    + "put -> ack p50 %.1f p99 %.1f ms; arrival -> processRecords p50 %d p99 %d "
+                                    + "max %d ms%n",
                             (lastReport - start) / 1e9, sent, received.get(), w.getValueAtPercentile(50) / 1000.0,
                             w.getValueAtPercentile(99) / 1000.0, w.getMaxValue() / 1000.0,
+                            wa.getValueAtPercentile(50) / 1000.0, wa.getValueAtPercentile(99) / 1000.0,
                             wc.getValueAtPercentile(50), wc.getValueAtPercentile(99), wc.getMaxValue());
                 }
             }
@@ -144,6 +159,11 @@ public final class EndToEndMain {
         System.out.printf("RESULT delivery=%s p50_ms=%.1f p99_ms=%.1f p999_ms=%.1f max_ms=%.1f measured=%d%n",
                 delivery, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
                 h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, h.getTotalCount());
+        Histogram a = acks.getIntervalHistogram();
+        System.out.printf("of which put (intended send time) -> acknowledged by the producer: p50 %.1f  p90 %.1f  "
+                        + "p99 %.1f  p99.9 %.1f  max %.1f%n", a.getValueAtPercentile(50) / 1000.0,
+                a.getValueAtPercentile(90) / 1000.0, a.getValueAtPercentile(99) / 1000.0,
+                a.getValueAtPercentile(99.9) / 1000.0, a.getMaxValue() / 1000.0);
         Histogram c = consumerSide.getIntervalHistogram();
         System.out.printf("of which broker arrival -> processRecords (wall clock, ms resolution): p50 %d  p90 %d  "
                         + "p99 %d  p99.9 %d  max %d%n", c.getValueAtPercentile(50), c.getValueAtPercentile(90),

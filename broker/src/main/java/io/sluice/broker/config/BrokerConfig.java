@@ -43,8 +43,11 @@ public final class BrokerConfig {
     public static final Setting<List<PeerAddress>> PEERS = new Setting<>("peers",
             "a comma-separated list of id@clientHost:port@raftHost:port", "", BrokerConfig::parsePeers,
             l -> true, "empty for a single broker", "The static list of every broker in the cluster, this one included.");
-    public static final Setting<Integer> GROUPS_PER_BROKER = Setting.ofInt("groups.per.broker", 4, 1, 64,
-            "Replication groups each broker hosts a replica of; a small multiple of its cores.");
+    public static final Setting<Integer> GROUPS_PER_BROKER = Setting.ofInt("groups.per.broker", 1, 1, 64,
+            "Replication groups each broker hosts a replica of; the cluster has ceil(brokers * this / "
+                    + "replication.factor) data groups. Every group costs threads and a stream of Raft entries per "
+                    + "replica, so 1 suits brokers that share a few cores; on dedicated machines about the cores of "
+                    + "one broker spreads leaders and apply work. Fixed for the life of a data.dir.");
     public static final Setting<Integer> REPLICATION_FACTOR = Setting.ofInt("replication.factor", 3, 1, 7,
             "Replicas of each group (and of the metadata group), capped at the number of brokers.");
     public static final Setting<Durability> DURABILITY = new Setting<>("durability", "fsync|replication", "fsync",

@@ -1,11 +1,19 @@
 package io.sluice.broker.replication;
 
 import io.sluice.broker.config.BrokerConfig;
+import io.sluice.broker.config.ConfigException;
 import io.sluice.broker.config.PeerAddress;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -27,6 +35,8 @@ import org.apache.ratis.protocol.RaftPeerId;
  */
 public final class RaftLayout {
     public static final String METADATA = "metadata";
+    /** The file in a broker's data directory that records the layout the directory was created with. */
+    public static final String LAYOUT_FILE = "layout.properties";
 
     private final String clusterId;
     private final List<PeerAddress> peers;
@@ -34,6 +44,7 @@ public final class RaftLayout {
     private final int replicationFactor;
     private final RaftGroup metadataGroup;
     private final List<RaftGroup> dataGroups;
+    private final int groupsPerBroker;
 
     public RaftLayout(BrokerConfig config) {
         this.clusterId = config.get(BrokerConfig.CLUSTER_ID);
@@ -42,7 +53,8 @@ public final class RaftLayout {
         this.replicationFactor = config.replicationFactor();
         int n = peers.size();
         this.metadataGroup = group(METADATA, 0);
-        int groups = Math.max(1, (n * config.get(BrokerConfig.GROUPS_PER_BROKER) + replicationFactor - 1)
+        this.groupsPerBroker = config.get(BrokerConfig.GROUPS_PER_BROKER);
+        int groups = Math.max(1, (n * groupsPerBroker + replicationFactor - 1)
                 / replicationFactor);
         List<RaftGroup> data = new ArrayList<>();
         for (int g = 0; g < groups; g++) {
@@ -121,5 +133,57 @@ public final class RaftLayout {
 
     public List<PeerAddress> peers() {
         return peers;
+    }
+
+    /**
+     * Records this layout in {@code dataDir} on a broker's first start, and refuses a later start whose configuration
+     * gives another one. Shards stay in the data group they were created in, so a cluster restarted with another
+     * {@code groups.per.broker}, replication factor, cluster id or broker list would look for its data in groups that
+     * no longer exist (or hold other shards). A data directory from before this file existed gets it on its next
+     * start, unchecked.
+     *
+     * @throws ConfigException naming the first setting that differs, with the value the directory was created with
+     */
+    public void pinTo(Path dataDir) throws IOException {
+        Properties current = describe();
+        Path file = dataDir.resolve(LAYOUT_FILE);
+        if (!Files.exists(file)) {
+            Files.createDirectories(dataDir);
+            Path tmp = dataDir.resolve(LAYOUT_FILE + ".tmp");
+            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                current.store(w, "the Raft layout this data directory was created with; every restart must match it");
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return;
+        }
+        Properties recorded = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            recorded.load(r);
+        }
+        for (String key : List.of("cluster.id", "peers", "replication.factor", "data.groups")) {
+            String was = recorded.getProperty(key);
+            String now = current.getProperty(key);
+            if (was != null && !was.equals(now)) {
+                String setting = key.equals("data.groups") ? BrokerConfig.GROUPS_PER_BROKER.key() : key;
+                String detail = key.equals("data.groups")
+                        ? "gives " + now + " data group(s) (groups.per.broker=" + groupsPerBroker + " on "
+                                + peers.size() + " broker(s)), but " + dataDir + " was created with " + was
+                                + " (groups.per.broker=" + recorded.getProperty("groups.per.broker") + ")"
+                        : "is " + now + ", but " + dataDir + " was created with " + was;
+                throw new ConfigException(setting, detail + ". Every broker keeps the layout its cluster was "
+                        + "created with (shards live in the data group they were created in): restart with the old "
+                        + "value, or start a new cluster in an empty data.dir");
+            }
+        }
+    }
+
+    private Properties describe() {
+        Properties p = new Properties();
+        p.setProperty("cluster.id", clusterId);
+        p.setProperty("peers", peers.stream().map(PeerAddress::nodeId).collect(Collectors.joining(",")));
+        p.setProperty("replication.factor", Integer.toString(replicationFactor));
+        p.setProperty("groups.per.broker", Integer.toString(groupsPerBroker));
+        p.setProperty("data.groups", Integer.toString(dataGroups.size()));
+        return p;
     }
 }

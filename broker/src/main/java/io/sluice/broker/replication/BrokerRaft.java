@@ -9,6 +9,7 @@ import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,10 +110,15 @@ public final class BrokerRaft implements Closeable {
                 * entry));
     }
 
+    /** Where Ratis keeps the groups' logs and snapshots: one directory per group, named by its group id. */
+    static Path storageDir(Path dataDir) {
+        return dataDir.resolve("raft");
+    }
+
     static RaftProperties properties(BrokerConfig config) {
         RaftProperties p = new RaftProperties();
         SluiceRpcType.install(p);
-        File dir = config.dataDir().resolve("raft").toFile();
+        File dir = storageDir(config.dataDir()).toFile();
         RaftServerConfigKeys.setStorageDir(p, List.of(dir));
         RaftServerConfigKeys.setRemovedGroupsDir(p, config.dataDir().resolve("raft-removed").toFile());
         long minMs = config.get(BrokerConfig.ELECTION_TIMEOUT_MIN_MS);

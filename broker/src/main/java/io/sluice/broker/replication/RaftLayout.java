@@ -11,12 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -148,6 +151,7 @@ public final class RaftLayout {
         Properties current = describe();
         Path file = dataDir.resolve(LAYOUT_FILE);
         if (!Files.exists(file)) {
+            refuseUnknownGroups(dataDir);
             Files.createDirectories(dataDir);
             Path tmp = dataDir.resolve(LAYOUT_FILE + ".tmp");
             try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
@@ -174,6 +178,33 @@ public final class RaftLayout {
                         + "created with (shards live in the data group they were created in): restart with the old "
                         + "value, or start a new cluster in an empty data.dir");
             }
+        }
+    }
+
+    /**
+     * A data directory without the layout file but with Raft groups this layout lacks was created by an earlier
+     * version with another layout (groups.per.broker defaulted to 4 then); starting would strand those groups' shards.
+     */
+    private void refuseUnknownGroups(Path dataDir) throws IOException {
+        Path raftDir = BrokerRaft.storageDir(dataDir);
+        if (!Files.isDirectory(raftDir)) {
+            return;
+        }
+        Set<String> known = new HashSet<>();
+        known.add(metadataGroup.getGroupId().getUuid().toString());
+        dataGroups.forEach(g -> known.add(g.getGroupId().getUuid().toString()));
+        List<String> unknown;
+        try (Stream<Path> dirs = Files.list(raftDir)) {
+            unknown = dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString())
+                    .filter(name -> !known.contains(name)).sorted().toList();
+        }
+        if (!unknown.isEmpty()) {
+            throw new ConfigException(BrokerConfig.GROUPS_PER_BROKER.key(), "gives " + dataGroups.size()
+                    + " data group(s) (groups.per.broker=" + groupsPerBroker + " on " + peers.size()
+                    + " broker(s)), but " + raftDir + " holds Raft groups this layout does not have (" + unknown
+                    + "): it was created with another groups.per.broker, broker list, replication factor or "
+                    + "cluster id (groups.per.broker defaulted to 4 before " + LAYOUT_FILE + " existed). Restart "
+                    + "with the settings it was created with, or start a new cluster in an empty data.dir");
         }
     }
 

@@ -68,6 +68,21 @@ class RaftLayoutTest {
     }
 
     @Test
+    void aDataDirWithoutTheLayoutFile_butWithRaftGroupsThisLayoutLacks_isRefused() throws Exception {
+        RaftLayout four = new RaftLayout(threeBrokers(Map.of("groups.per.broker", "4")));
+        for (var g : four.groupsOf("n1")) { // what an earlier version left: one directory per group, no layout file
+            Files.createDirectories(BrokerRaft.storageDir(dir).resolve(g.getGroupId().getUuid().toString()));
+        }
+        assertThatThrownBy(() -> new RaftLayout(threeBrokers(Map.of("groups.per.broker", "1"))).pinTo(dir))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("groups.per.broker")
+                .hasMessageContaining("holds Raft groups this layout does not have")
+                .hasMessageContaining(four.dataGroups().get(3).getGroupId().getUuid().toString());
+        assertThat(dir.resolve(RaftLayout.LAYOUT_FILE)).doesNotExist();
+        four.pinTo(dir);
+        assertThat(dir.resolve(RaftLayout.LAYOUT_FILE)).exists();
+    }
+
+    @Test
     void aBrokerRestartedOnItsDataDirWithAnotherGroupCount_doesNotStart() throws Exception {
         Map<String, String> s = new HashMap<>(Map.of("data.dir", dir.toString(), "client.address", "127.0.0.1:0",
                 "raft.address", "127.0.0.1:0", "groups.per.broker", "2"));

@@ -2,6 +2,7 @@ package io.sluice.cli;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import io.sluice.common.Limits;
 import io.sluice.proto.v1.GetRecordsRequest;
 import io.sluice.proto.v1.GetRecordsResponse;
 import io.sluice.proto.v1.Record;
@@ -60,7 +61,7 @@ final class TailCommand implements Callable<Integer> {
             }
             cli.out.flush();
             it = page.getNextShardIterator();
-            if (page.getRecordsCount() == 0 && System.nanoTime() - sent < waitMs * 500_000L) {
+            if (page.getRecordsCount() == 0 && Limits.answeredEarly(waitMs, System.nanoTime() - sent)) {
                 TimeUnit.MILLISECONDS.sleep(pollMs);
             }
         }

@@ -115,6 +115,15 @@ public record Limits(int maxRecordBytes, int maxPartitionKeyChars, int maxPutRec
         return maxWaitMs;
     }
 
+    /**
+     * Whether a GetRecords answer came back before half of the max_wait_ms it asked for, i.e. the broker did not hold
+     * the call (a wait of 0, or a broker without long polling): a caller that got nothing should pause before the
+     * next call instead of sending it at once.
+     */
+    public static boolean answeredEarly(long maxWaitMs, long elapsedNanos) {
+        return elapsedNanos < maxWaitMs * 500_000L;
+    }
+
     public static int utf8Length(String s) {
         int n = 0;
         for (int i = 0; i < s.length(); i++) {

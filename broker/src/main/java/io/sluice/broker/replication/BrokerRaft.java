@@ -7,9 +7,9 @@ import io.sluice.proto.v1.ErrorCode;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,7 +33,6 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -219,8 +218,8 @@ public final class BrokerRaft implements Closeable {
      */
     public CompletableFuture<ByteString> submit(RaftGroupId group, ByteString entry) {
         if (hosts(group)) {
-            DivisionInfo info = division(group).getInfo();
-            if (info.isLeaderReady()) {
+            RaftServer.Division division = division(group);
+            if (division.getInfo().isLeaderReady()) {
                 RaftClientRequest request = RaftClientRequest.newBuilder()
                         .setClientId(clientId)
                         .setServerId(server.getId())
@@ -230,7 +229,7 @@ public final class BrokerRaft implements Closeable {
                         .setType(RaftClientRequest.writeRequestType())
                         .build();
                 try {
-                    return submitHere(group, request).thenCompose(reply -> {
+                    return submitTo(division, request).thenCompose(reply -> {
                         if (reply.isSuccess()) {
                             return CompletableFuture.completedFuture(reply.getMessage().getContent());
                         }
@@ -262,7 +261,7 @@ public final class BrokerRaft implements Closeable {
                 .setType(RaftClientRequest.readRequestType())
                 .build();
         try {
-            return submitHere(group, request).thenAccept(reply -> {
+            return submitTo(hosts(group) ? division(group) : null, request).thenAccept(reply -> {
                 if (!reply.isSuccess()) {
                     throw new CompletionException(unavailable(group, reply.getException()));
                 }
@@ -273,13 +272,14 @@ public final class BrokerRaft implements Closeable {
     }
 
     /**
-     * Submits to this broker's division directly. {@code RaftServer.submitClientRequestAsync} would run the same call
-     * on the division's client pool and block this thread until it returns (two thread switches per entry for
-     * nothing); the division's own asynchronous entry point appends and returns the commit future at once.
+     * Submits to this broker's division of the request's group directly (null when it hosts none: through the
+     * server). {@code RaftServer.submitClientRequestAsync} would run the same call on the division's client pool and
+     * block this thread until it returns (two thread switches per entry for nothing); the division's own asynchronous
+     * entry point appends and returns the commit future at once.
      */
-    private CompletableFuture<RaftClientReply> submitHere(RaftGroupId group, RaftClientRequest request)
+    private CompletableFuture<RaftClientReply> submitTo(RaftServer.Division division, RaftClientRequest request)
             throws IOException {
-        if (hosts(group) && division(group) instanceof RaftClientAsynchronousProtocol direct) {
+        if (division instanceof RaftClientAsynchronousProtocol direct) {
             return direct.submitClientRequestAsync(request);
         }
         return server.submitClientRequestAsync(request);

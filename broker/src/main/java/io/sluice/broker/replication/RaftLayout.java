@@ -143,7 +143,7 @@ public final class RaftLayout {
      * gives another one. Shards stay in the data group they were created in, so a cluster restarted with another
      * {@code groups.per.broker}, replication factor, cluster id or broker list would look for its data in groups that
      * no longer exist (or hold other shards). A data directory from before this file existed gets it on its next
-     * start, unchecked.
+     * start, unless its Raft storage holds groups this layout lacks (see {@link #refuseUnknownGroups}).
      *
      * @throws ConfigException naming the first setting that differs, with the value the directory was created with
      */
@@ -170,8 +170,7 @@ public final class RaftLayout {
             if (was != null && !was.equals(now)) {
                 String setting = key.equals("data.groups") ? BrokerConfig.GROUPS_PER_BROKER.key() : key;
                 String detail = key.equals("data.groups")
-                        ? "gives " + now + " data group(s) (groups.per.broker=" + groupsPerBroker + " on "
-                                + peers.size() + " broker(s)), but " + dataDir + " was created with " + was
+                        ? groupCountText() + ", but " + dataDir + " was created with " + was
                                 + " (groups.per.broker=" + recorded.getProperty("groups.per.broker") + ")"
                         : "is " + now + ", but " + dataDir + " was created with " + was;
                 throw new ConfigException(setting, detail + ". Every broker keeps the layout its cluster was "
@@ -199,13 +198,17 @@ public final class RaftLayout {
                     .filter(name -> !known.contains(name)).sorted().toList();
         }
         if (!unknown.isEmpty()) {
-            throw new ConfigException(BrokerConfig.GROUPS_PER_BROKER.key(), "gives " + dataGroups.size()
-                    + " data group(s) (groups.per.broker=" + groupsPerBroker + " on " + peers.size()
-                    + " broker(s)), but " + raftDir + " holds Raft groups this layout does not have (" + unknown
+            throw new ConfigException(BrokerConfig.GROUPS_PER_BROKER.key(), groupCountText() + ", but " + raftDir
+                    + " holds Raft groups this layout does not have (" + unknown
                     + "): it was created with another groups.per.broker, broker list, replication factor or "
                     + "cluster id (groups.per.broker defaulted to 4 before " + LAYOUT_FILE + " existed). Restart "
                     + "with the settings it was created with, or start a new cluster in an empty data.dir");
         }
+    }
+
+    private String groupCountText() {
+        return "gives " + dataGroups.size() + " data group(s) (groups.per.broker=" + groupsPerBroker + " on "
+                + peers.size() + " broker(s))";
     }
 
     private Properties describe() {

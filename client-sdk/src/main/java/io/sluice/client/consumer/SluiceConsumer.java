@@ -268,11 +268,12 @@ public final class SluiceConsumer implements AutoCloseable {
             return set(ConsumerConfig.POLL_INTERVAL, pollInterval);
         }
 
-        /** Default 1000; 1..10000. */
+        /** Default 500 ms; 0..20 s (0: no long polling, a pause of pollInterval after an empty call). */
         public Builder pollMaxWait(Duration pollMaxWait) {
             return set(ConsumerConfig.POLL_MAX_WAIT, pollMaxWait);
         }
 
+        /** Default 1000; 1..10000. */
         public Builder pollLimit(int pollLimit) {
             return set(ConsumerConfig.POLL_LIMIT, pollLimit);
         }

@@ -4,6 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.sluice.client.consumer.Delivery;
 import io.sluice.client.consumer.StartPosition;
 import io.sluice.common.GrpcErrors;
+import io.sluice.common.Limits;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.v1.GetRecordsRequest;
 import io.sluice.proto.v1.GetRecordsResponse;
@@ -73,7 +74,7 @@ final class Poller implements ShardFetcher.Source {
                 .setLimit(fetcher.reads.pollLimit()).setMaxWaitMs((int) maxWaitMs).build(), new Reply<>() {
             @Override
             void ok(GetRecordsResponse r) {
-                handleRecords(r, maxWaitMs > 0 && System.nanoTime() - sentNanos >= maxWaitMs * 500_000L);
+                handleRecords(r, maxWaitMs > 0 && !Limits.answeredEarly(maxWaitMs, System.nanoTime() - sentNanos));
             }
         }));
     }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Starts or stops a local 3-broker cluster on loopback: deploy/local-cluster.sh start|stop|status
-# Brokers n1..n3 serve clients on 127.0.0.1:7701..7703 (Raft on 7801..7803); data and logs under run/ next to
+# Brokers n1..n3 serve clients on 127.0.0.1:7701..7703 (Raft on 7801..7803, broker-to-broker RPCs on 7851..7853); data and logs under run/ next to
 # this script (SLUICE_RUN_DIR).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run=${SLUICE_RUN_DIR:-$here/run}
 base=${SLUICE_BASE_PORT:-7700}
-peers="n1@127.0.0.1:$((base + 1))@127.0.0.1:$((base + 101)),n2@127.0.0.1:$((base + 2))@127.0.0.1:$((base + 102)),n3@127.0.0.1:$((base + 3))@127.0.0.1:$((base + 103))"
+peer() { echo "n$1@127.0.0.1:$((base + $1))@127.0.0.1:$((base + 100 + $1))@127.0.0.1:$((base + 150 + $1))"; }
+peers="$(peer 1),$(peer 2),$(peer 3)"
 case "${1:-}" in
   start)
     mkdir -p "$run"
@@ -16,6 +17,7 @@ case "${1:-}" in
       fi
       nohup bash "$here/sluice-broker.sh" --node.id=n$i --data.dir="$run/n$i" --peers="$peers" \
         --client.address=127.0.0.1:$((base + i)) --raft.address=127.0.0.1:$((base + 100 + i)) \
+        --internal.address=127.0.0.1:$((base + 150 + i)) \
         > "$run/n$i.log" 2>&1 &
       echo $! > "$run/n$i.pid"
       echo "started n$i (pid $!, clients on 127.0.0.1:$((base + i)))"

@@ -84,6 +84,7 @@ public final class Broker implements AutoCloseable {
     private volatile MetadataStateMachine metadataMachine;
     private volatile ShardIteratorCodec iterators;
     private Server grpc;
+    private Server internalGrpc;
 
     private Broker(BrokerConfig config, Clock clock) throws IOException {
         this.config = config;
@@ -124,18 +125,28 @@ public final class Broker implements AutoCloseable {
                     .callExecutor(Broker::callExecutor)
                     .addService(new StreamsService(b, subscriptions, reads))
                     .addService(new ClusterService(b))
-                    .addService(new ReplicaSyncService(b))
                     .addService(new LeasesService(b))
                     .addService(new DeliveryStreamCatalogService(b))
                     .build()
                     .start();
+            if (config.peers().size() > 1) {
+                // Broker-to-broker RPCs get a listener of their own: nothing a client can reach serves them.
+                b.internalGrpc = NettyServerBuilder
+                        .forAddress(new InetSocketAddress(config.internalAddress().host(),
+                                config.internalAddress().port()))
+                        .addService(new ReplicaSyncService(b))
+                        .build()
+                        .start();
+            }
             b.background.execute(b::initializeCluster);
             long every = config.get(BrokerConfig.RETENTION_CHECK_INTERVAL_MS);
             b.background.scheduleWithFixedDelay(b::applyRetention, every, every, TimeUnit.MILLISECONDS);
             b.writeBack.scheduleWithFixedDelay(b::writeBackShardLogs, WRITE_BACK_INTERVAL_MS, WRITE_BACK_INTERVAL_MS,
                     TimeUnit.MILLISECONDS);
-            LOG.info("broker {} serving clients on {}:{}, Raft on {}", config.nodeId(), config.clientAddress().host(),
-                    b.grpc.getPort(), config.raftAddress());
+            LOG.info("broker {} serving clients on {}:{}, Raft on {}, brokers on {}", config.nodeId(),
+                    config.clientAddress().host(), b.grpc.getPort(), config.raftAddress(),
+                    b.internalGrpc == null ? "(none: single broker)" : config.internalAddress().host() + ":"
+                            + b.internalGrpc.getPort());
             return b;
         } catch (IOException | RuntimeException e) {
             b.close();
@@ -354,14 +365,21 @@ public final class Broker implements AutoCloseable {
         return layout.peers();
     }
 
+    /** The port broker-to-broker RPCs are served on, or -1 on a single broker (which has no peers to serve). */
+    public int internalPort() {
+        return internalGrpc == null ? -1 : internalGrpc.getPort();
+    }
+
     @Override
     public void close() {
-        if (grpc != null) {
-            grpc.shutdownNow();
-            try {
-                grpc.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        for (Server s : new Server[] {grpc, internalGrpc}) {
+            if (s != null) {
+                s.shutdownNow();
+                try {
+                    s.awaitTermination(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         try {

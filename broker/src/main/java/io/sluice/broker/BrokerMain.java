@@ -1,14 +1,13 @@
 package io.sluice.broker;
 
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.broker.config.ConfigException;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.ConfigValues;
+import io.sluice.common.config.LauncherArgs;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs one broker: {@code BrokerMain [--config FILE] [--key=value ...]}. With no peers configured it is a
+ * Runs one broker: {@code BrokerMain [--config FILE] [--key=value ...]}, or {@code --help}. With no peers configured it is a
  * single-broker cluster with data under ./data (the embedded default).
  */
 public final class BrokerMain {
@@ -20,31 +19,16 @@ public final class BrokerMain {
 
     public static void main(String[] args) throws Exception {
         useCommonPoolForAsyncTasks();
-        Path file = null;
-        Map<String, String> overrides = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--config") && i + 1 < args.length) {
-                file = Path.of(args[++i]);
-            } else if (a.startsWith("--config=")) {
-                file = Path.of(a.substring("--config=".length()));
-            } else if (a.equals("--print-config-reference")) {
-                System.out.print(BrokerConfig.referenceMarkdown());
-                return;
-            } else if (a.startsWith("--") && a.contains("=")) {
-                overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
-            } else {
-                System.err.println("usage: sluice-broker [--config FILE] [--key=value ...] "
-                        + "[--print-config-reference]\nunknown argument: " + a);
-                System.exit(2);
-            }
-        }
         Broker broker;
         try {
-            broker = Broker.start(BrokerConfig.load(file, System.getenv(), overrides));
-        } catch (ConfigException e) { // a bad setting, or a data directory created with another layout
+            ConfigValues values = LauncherArgs.loadOrPrint(BrokerConfig.TABLE, args, System.getenv(), System.out);
+            if (values == null) {
+                return; // --help or --print-config-reference
+            }
+            broker = Broker.start(BrokerConfig.of(values));
+        } catch (ConfigException e) { // a bad argument or setting, or a data directory created with another layout
             System.err.println(e.getMessage());
-            System.exit(2);
+            System.exit(LauncherArgs.EXIT_USAGE);
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);

@@ -1,17 +1,17 @@
 package io.sluice.broker.config;
 
 import io.sluice.common.Limits;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
+import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.ConfigValues;
+import io.sluice.common.config.HostPort;
+import io.sluice.common.config.Setting;
+import io.sluice.common.config.SettingsTable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -32,17 +32,22 @@ public final class BrokerConfig {
             s -> s.matches("[a-zA-Z0-9_-]{1,64}"), "[a-zA-Z0-9_-]{1,64}", "This broker's id; must appear in peers when peers is set.");
     public static final Setting<String> CLUSTER_ID = Setting.ofString("cluster.id", "sluice",
             s -> s.matches("[a-zA-Z0-9_-]{1,64}"), "[a-zA-Z0-9_-]{1,64}", "Names the cluster; every broker of one cluster must agree.");
-    public static final Setting<Path> DATA_DIR = new Setting<>("data.dir", "a path", "./data", Path::of, p -> true,
+    public static final Setting<Path> DATA_DIR = Setting.of("data.dir", "a path", "./data", Path::of, p -> true,
             "any path", "Directory for Raft logs, snapshots and shard data; created if missing.");
-    public static final Setting<HostPort> CLIENT_ADDRESS = new Setting<>("client.address", "host:port",
-            "127.0.0.1:7700", HostPort::parse, h -> true, "host:port, port 0 picks a free one",
+    public static final Setting<HostPort> CLIENT_ADDRESS = Setting.ofAddress("client.address",
+            "127.0.0.1:7700", "host:port, port 0 picks a free one",
             "Where the broker serves the sluice.v1 gRPC API.");
-    public static final Setting<HostPort> RAFT_ADDRESS = new Setting<>("raft.address", "host:port",
-            "127.0.0.1:7800", HostPort::parse, h -> true, "host:port, port 0 picks a free one (single broker only)",
+    public static final Setting<HostPort> RAFT_ADDRESS = Setting.ofAddress("raft.address",
+            "127.0.0.1:7800", "host:port, port 0 picks a free one (single broker only)",
             "Where the broker's Raft server listens for its peers.");
-    public static final Setting<List<PeerAddress>> PEERS = new Setting<>("peers",
-            "a comma-separated list of id@clientHost:port@raftHost:port", "", BrokerConfig::parsePeers,
-            l -> true, "empty for a single broker", "The static list of every broker in the cluster, this one included.");
+    public static final Setting<HostPort> INTERNAL_ADDRESS = Setting.ofAddress("internal.address",
+            "127.0.0.1:7850", "host:port, port 0 picks a free one (single broker only)",
+            "Where the broker serves broker-to-broker RPCs (replica catch-up), never on the client address; "
+                    + "only brokers need to reach it. Not opened by a single broker (no peers).");
+    public static final Setting<List<PeerAddress>> PEERS = Setting.of("peers",
+            "a comma-separated list of id@clientHost:port@raftHost:port@internalHost:port", "",
+            BrokerConfig::parsePeers, l -> true, "empty for a single broker",
+            "The static list of every broker in the cluster, this one included.");
     public static final Setting<Integer> GROUPS_PER_BROKER = Setting.ofInt("groups.per.broker", 1, 1, 64,
             "Replication groups each broker hosts a replica of; the cluster has ceil(brokers * this / "
                     + "replication.factor) data groups. Every group costs threads and a stream of Raft entries per "
@@ -50,8 +55,7 @@ public final class BrokerConfig {
                     + "one broker spreads leaders and apply work. Fixed for the life of a data.dir.");
     public static final Setting<Integer> REPLICATION_FACTOR = Setting.ofInt("replication.factor", 3, 1, 7,
             "Replicas of each group (and of the metadata group), capped at the number of brokers.");
-    public static final Setting<Durability> DURABILITY = new Setting<>("durability", "fsync|replication", "fsync",
-            s -> Durability.valueOf(s.toUpperCase()), d -> true, "fsync or replication",
+    public static final Setting<Durability> DURABILITY = Setting.ofEnum("durability", Durability.class, Durability.FSYNC,
             "fsync: acknowledge only when a majority fsync'd the entry; replication: when a majority has it, unsynced.");
     public static final Setting<Integer> RECORD_MAX_BYTES = Setting.ofInt("limits.record.max.bytes", 1 << 20, 1,
             64 << 20, "Largest record (data + UTF-8 partition key), bytes.");
@@ -89,21 +93,24 @@ public final class BrokerConfig {
             "Purge the Raft log only when that frees at least this many entries.");
 
     public static final List<Setting<?>> SETTINGS = List.of(NODE_ID, CLUSTER_ID, DATA_DIR, CLIENT_ADDRESS,
-            RAFT_ADDRESS, PEERS, GROUPS_PER_BROKER, REPLICATION_FACTOR, DURABILITY, RECORD_MAX_BYTES,
-            PARTITION_KEY_MAX_CHARS, PUT_RECORDS_MAX_COUNT, PUT_RECORDS_MAX_BYTES, GET_RECORDS_MAX_COUNT,
-            GET_RECORDS_MAX_BYTES, STREAM_MAX_SHARDS, ITERATOR_LIFETIME_MS, ELECTION_TIMEOUT_MIN_MS,
-            ELECTION_TIMEOUT_MAX_MS, ENTRY_MAX_BYTES, ENTRIES_IN_FLIGHT, SNAPSHOT_THRESHOLD_ENTRIES,
-            LOG_SEGMENT_MAX_BYTES, LOG_PURGE_GAP, RETENTION_CHECK_INTERVAL_MS);
+            RAFT_ADDRESS, INTERNAL_ADDRESS, PEERS, GROUPS_PER_BROKER, REPLICATION_FACTOR, DURABILITY,
+            RECORD_MAX_BYTES, PARTITION_KEY_MAX_CHARS, PUT_RECORDS_MAX_COUNT, PUT_RECORDS_MAX_BYTES,
+            GET_RECORDS_MAX_COUNT, GET_RECORDS_MAX_BYTES, STREAM_MAX_SHARDS, ITERATOR_LIFETIME_MS,
+            ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, ENTRY_MAX_BYTES, ENTRIES_IN_FLIGHT,
+            SNAPSHOT_THRESHOLD_ENTRIES, LOG_SEGMENT_MAX_BYTES, LOG_PURGE_GAP, RETENTION_CHECK_INTERVAL_MS);
 
-    private final Map<Setting<?>, Object> values;
+    /** The broker's one declaration table: parsing, the environment and flags, --help and the docs reference. */
+    public static final SettingsTable TABLE = new SettingsTable("sluice-broker", "SLUICE_", "docs/configuration.md",
+            SETTINGS, BrokerConfig::validateTogether);
 
-    private BrokerConfig(Map<Setting<?>, Object> values) {
+    private final ConfigValues values;
+
+    private BrokerConfig(ConfigValues values) {
         this.values = values;
     }
 
-    @SuppressWarnings("unchecked")
     public <T> T get(Setting<T> setting) {
-        return (T) values.get(setting);
+        return values.get(setting);
     }
 
     public String nodeId() {
@@ -122,10 +129,15 @@ public final class BrokerConfig {
         return get(RAFT_ADDRESS);
     }
 
+    public HostPort internalAddress() {
+        return get(INTERNAL_ADDRESS);
+    }
+
     /** Every broker of the cluster, this one included; just this one when no peers are configured. */
     public List<PeerAddress> peers() {
         List<PeerAddress> configured = get(PEERS);
-        return configured.isEmpty() ? List.of(new PeerAddress(nodeId(), clientAddress(), raftAddress())) : configured;
+        return configured.isEmpty() ? List.of(new PeerAddress(nodeId(), clientAddress(), raftAddress(),
+                internalAddress())) : configured;
     }
 
     public int replicationFactor() {
@@ -144,7 +156,7 @@ public final class BrokerConfig {
 
     /** Builds a config from explicit values only (defaults for the rest); for tests and embedding. */
     public static BrokerConfig of(Map<String, String> values) {
-        return parse(values, Map.of());
+        return new BrokerConfig(TABLE.of(values));
     }
 
     /**
@@ -153,57 +165,30 @@ public final class BrokerConfig {
      * @throws ConfigException naming the key of the first bad value, or an unknown key
      */
     public static BrokerConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
-        Map<String, String> raw = new LinkedHashMap<>();
-        if (file != null) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(file)) {
-                p.load(r);
-            } catch (IOException e) {
-                throw new ConfigException("--config", "cannot read " + file + ": " + e.getMessage());
-            }
-            p.stringPropertyNames().forEach(k -> raw.put(k, p.getProperty(k)));
-        }
-        for (Setting<?> s : SETTINGS) {
-            String v = env.get(s.envName());
-            if (v != null) {
-                raw.put(s.key(), v);
-            }
-        }
-        raw.putAll(overrides);
-        return parse(raw, env);
+        return new BrokerConfig(TABLE.load(file, env, overrides));
     }
 
-    private static BrokerConfig parse(Map<String, String> raw, Map<String, String> env) {
-        Set<String> known = new HashSet<>();
-        Map<Setting<?>, Object> values = new LinkedHashMap<>();
-        for (Setting<?> s : SETTINGS) {
-            known.add(s.key());
-            String text = raw.getOrDefault(s.key(), s.defaultText());
-            values.put(s, s.parse(text));
+    /** Wraps values parsed from {@link #TABLE} (by the launcher). */
+    public static BrokerConfig of(ConfigValues values) {
+        if (values.table() != TABLE) {
+            throw new IllegalArgumentException("values of " + values.table().processName() + ", not of the broker");
         }
-        for (String k : raw.keySet()) {
-            if (!known.contains(k)) {
-                throw new ConfigException(k, "unknown setting (see docs/configuration.md for the list)");
-            }
-        }
-        BrokerConfig c = new BrokerConfig(values);
-        c.validateTogether();
-        return c;
+        return new BrokerConfig(values);
     }
 
-    private void validateTogether() {
-        if (get(ELECTION_TIMEOUT_MAX_MS) <= get(ELECTION_TIMEOUT_MIN_MS)) {
+    private static void validateTogether(ConfigValues c) {
+        if (c.get(ELECTION_TIMEOUT_MAX_MS) <= c.get(ELECTION_TIMEOUT_MIN_MS)) {
             throw new ConfigException(ELECTION_TIMEOUT_MAX_MS.key(), "must be greater than "
-                    + ELECTION_TIMEOUT_MIN_MS.key() + " (" + get(ELECTION_TIMEOUT_MIN_MS) + ")");
+                    + ELECTION_TIMEOUT_MIN_MS.key() + " (" + c.get(ELECTION_TIMEOUT_MIN_MS) + ")");
         }
-        if (get(ENTRY_MAX_BYTES) < get(PUT_RECORDS_MAX_BYTES) + (64 << 10)) {
+        if (c.get(ENTRY_MAX_BYTES) < c.get(PUT_RECORDS_MAX_BYTES) + (64 << 10)) {
             throw new ConfigException(ENTRY_MAX_BYTES.key(), "must be at least " + PUT_RECORDS_MAX_BYTES.key()
-                    + " + 64 KiB (" + (get(PUT_RECORDS_MAX_BYTES) + (64 << 10)) + ")");
+                    + " + 64 KiB (" + (c.get(PUT_RECORDS_MAX_BYTES) + (64 << 10)) + ")");
         }
-        if (get(RECORD_MAX_BYTES) > get(PUT_RECORDS_MAX_BYTES)) {
+        if (c.get(RECORD_MAX_BYTES) > c.get(PUT_RECORDS_MAX_BYTES)) {
             throw new ConfigException(RECORD_MAX_BYTES.key(), "must not exceed " + PUT_RECORDS_MAX_BYTES.key());
         }
-        List<PeerAddress> peers = get(PEERS);
+        List<PeerAddress> peers = c.get(PEERS);
         if (!peers.isEmpty()) {
             Set<String> ids = new HashSet<>();
             PeerAddress self = null;
@@ -211,16 +196,16 @@ public final class BrokerConfig {
                 if (!ids.add(p.nodeId())) {
                     throw new ConfigException(PEERS.key(), "node id " + p.nodeId() + " appears twice");
                 }
-                if (p.nodeId().equals(nodeId())) {
+                if (p.nodeId().equals(c.get(NODE_ID))) {
                     self = p;
                 }
             }
             if (self == null) {
                 throw new ConfigException(PEERS.key(), "must include this broker's " + NODE_ID.key() + " ("
-                        + nodeId() + ")");
+                        + c.get(NODE_ID) + ")");
             }
             for (PeerAddress p : peers) {
-                if (p.client().port() == 0 || p.raft().port() == 0) {
+                if (p.client().port() == 0 || p.raft().port() == 0 || p.internal().port() == 0) {
                     throw new ConfigException(PEERS.key(), "ports must be fixed (not 0) in a peer list: " + p);
                 }
             }
@@ -242,31 +227,11 @@ public final class BrokerConfig {
 
     /** The configuration reference, as Markdown, generated from {@link #SETTINGS}. */
     public static String referenceMarkdown() {
-        StringBuilder sb = new StringBuilder("| key | environment | type | default | valid | meaning |\n");
-        sb.append("|---|---|---|---|---|---|\n");
-        for (Setting<?> s : SETTINGS) {
-            sb.append("| `").append(s.key()).append("` | `").append(s.envName()).append("` | ").append(s.type())
-                    .append(" | `").append(s.defaultText()).append("` | ").append(s.validText()).append(" | ")
-                    .append(s.doc()).append(" |\n");
-        }
-        return sb.toString();
+        return TABLE.referenceMarkdown();
     }
 
     /** Copies this config with some keys replaced; for tests and the in-process cluster fixture. */
     public BrokerConfig with(Map<String, String> changes) {
-        Map<String, String> raw = new LinkedHashMap<>();
-        for (Setting<?> s : SETTINGS) {
-            raw.put(s.key(), render(s));
-        }
-        raw.putAll(changes);
-        return parse(raw, Map.of());
-    }
-
-    private String render(Setting<?> s) {
-        Object v = values.get(s);
-        if (v instanceof List<?> l) {
-            return String.join(",", l.stream().map(Object::toString).toList());
-        }
-        return v instanceof Durability d ? d.name().toLowerCase() : v.toString();
+        return new BrokerConfig(values.with(changes));
     }
 }

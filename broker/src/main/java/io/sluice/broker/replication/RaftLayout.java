@@ -1,7 +1,7 @@
 package io.sluice.broker.replication;
 
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.broker.config.ConfigException;
+import io.sluice.common.config.ConfigException;
 import io.sluice.broker.config.PeerAddress;
 import java.io.IOException;
 import java.io.Reader;

@@ -68,7 +68,7 @@ public final class ReplicaSync implements Closeable {
             throw new IllegalStateException("unknown broker " + nodeId);
         }
         ManagedChannel ch = channels.computeIfAbsent(nodeId, id -> NettyChannelBuilder
-                .forAddress(peer.client().host(), peer.client().port())
+                .forAddress(peer.internal().host(), peer.internal().port())
                 .usePlaintext()
                 .maxInboundMessageSize(PAGE_BYTES + (4 << 20))
                 .build());

@@ -3,6 +3,7 @@ package io.sluice.broker.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -44,7 +45,7 @@ class BrokerConfigTest {
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("no.such.key", "1")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("no.such.key");
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("node.id", "n4",
-                "peers", "n1@127.0.0.1:1@127.0.0.1:2,n2@127.0.0.1:3@127.0.0.1:4")))
+                "peers", "n1@127.0.0.1:1@127.0.0.1:2@127.0.0.1:5,n2@127.0.0.1:3@127.0.0.1:4@127.0.0.1:6")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("peers").hasMessageContaining("n4");
     }
 }

@@ -44,14 +44,16 @@ final class MiniCluster implements AutoCloseable {
         StringBuilder peers = new StringBuilder();
         int[] clientPorts = new int[size];
         int[] raftPorts = new int[size];
+        int[] internalPorts = new int[size];
         for (int i = 0; i < size; i++) {
             clientPorts[i] = freePort();
             raftPorts[i] = freePort();
+            internalPorts[i] = freePort();
             if (i > 0) {
                 peers.append(',');
             }
             peers.append("n").append(i + 1).append("@127.0.0.1:").append(clientPorts[i])
-                    .append("@127.0.0.1:").append(raftPorts[i]);
+                    .append("@127.0.0.1:").append(raftPorts[i]).append("@127.0.0.1:").append(internalPorts[i]);
         }
         for (int i = 0; i < size; i++) {
             Map<String, String> settings = new HashMap<>(Map.of(
@@ -59,6 +61,7 @@ final class MiniCluster implements AutoCloseable {
                     "data.dir", root.resolve("n" + (i + 1)).toString(),
                     "client.address", "127.0.0.1:" + clientPorts[i],
                     "raft.address", "127.0.0.1:" + raftPorts[i],
+                    "internal.address", "127.0.0.1:" + internalPorts[i],
                     "peers", size == 1 ? "" : peers.toString(),
                     "groups.per.broker", "2",
                     "raft.election.timeout.min.ms", "500",

@@ -25,6 +25,7 @@ final class ProcessCluster implements AutoCloseable {
     private final Path root;
     private final int[] clientPorts;
     private final int[] raftPorts;
+    private final int[] internalPorts;
     private final String peers;
     private final Process[] processes;
     private final ManagedChannel[] channels;
@@ -33,12 +34,14 @@ final class ProcessCluster implements AutoCloseable {
         this.root = root;
         clientPorts = new int[size];
         raftPorts = new int[size];
+        internalPorts = new int[size];
         StringBuilder p = new StringBuilder();
         for (int i = 0; i < size; i++) {
             clientPorts[i] = freePort();
             raftPorts[i] = freePort();
+            internalPorts[i] = freePort();
             p.append(i == 0 ? "" : ",").append("n").append(i + 1).append("@127.0.0.1:").append(clientPorts[i])
-                    .append("@127.0.0.1:").append(raftPorts[i]);
+                    .append("@127.0.0.1:").append(raftPorts[i]).append("@127.0.0.1:").append(internalPorts[i]);
         }
         peers = p.toString();
         processes = new Process[size];
@@ -81,6 +84,7 @@ final class ProcessCluster implements AutoCloseable {
         cmd.add("--data.dir=" + root.resolve("n" + (i + 1)));
         cmd.add("--client.address=127.0.0.1:" + clientPorts[i]);
         cmd.add("--raft.address=127.0.0.1:" + raftPorts[i]);
+        cmd.add("--internal.address=127.0.0.1:" + internalPorts[i]);
         cmd.add("--peers=" + peers);
         cmd.add("--groups.per.broker=2");
         cmd.add("--raft.election.timeout.min.ms=500");

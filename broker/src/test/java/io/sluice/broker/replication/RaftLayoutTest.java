@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.broker.config.ConfigException;
+import io.sluice.common.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RaftLayoutTest {
-    private static final String PEERS = "n1@127.0.0.1:1@127.0.0.1:2,n2@127.0.0.1:3@127.0.0.1:4,"
-            + "n3@127.0.0.1:5@127.0.0.1:6";
+    private static final String PEERS = "n1@127.0.0.1:1@127.0.0.1:2@127.0.0.1:7,"
+            + "n2@127.0.0.1:3@127.0.0.1:4@127.0.0.1:8,n3@127.0.0.1:5@127.0.0.1:6@127.0.0.1:9";
 
     @TempDir
     Path dir;

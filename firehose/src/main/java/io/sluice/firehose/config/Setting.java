@@ -5,7 +5,7 @@ import java.util.function.Predicate;
 
 /**
  * One declared Firehose setting: key, type (by its parser), default, validation and one line of documentation.
- * Mirrors the broker's {@code io.sluice.broker.config.Setting} (the broker module is not a dependency of
+ * Mirrors the broker's {@code io.sluice.common.config.Setting} (the broker module is not a dependency of
  * Firehose); the declarations in {@link FirehoseConfig#SETTINGS} generate docs/firehose.md's reference table.
  *
  * @param secret whether the value is a credential (never printed)

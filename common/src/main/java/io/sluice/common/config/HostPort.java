@@ -1,4 +1,4 @@
-package io.sluice.broker.config;
+package io.sluice.common.config;
 
 /** A host and port, written host:port. */
 public record HostPort(String host, int port) {

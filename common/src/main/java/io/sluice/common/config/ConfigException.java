@@ -1,4 +1,4 @@
-package io.sluice.broker.config;
+package io.sluice.common.config;
 
 /** A configuration value that is missing, malformed or inconsistent; the message names the key. */
 public class ConfigException extends RuntimeException {

@@ -98,14 +98,14 @@ final class Leases {
 
     private static void lost(MetadataResult.Builder result, LeaseRecord.Builder lease, String why) {
         String shard = lease == null ? "the shard" : ShardId.format(lease.getShardIndex());
-        result.setErrorCode(ErrorCode.LEASE_LOST.name()).setErrorMessage("the lease of " + shard + " " + why);
+        result.setError(ErrorCode.LEASE_LOST).setErrorMessage("the lease of " + shard + " " + why);
     }
 
     private static boolean shardExists(StreamRecord stream, int index, MetadataResult.Builder result) {
         if (index >= 0 && index < stream.getShardsCount()) {
             return true;
         }
-        result.setErrorCode(ErrorCode.RESOURCE_NOT_FOUND.name()).setErrorMessage("stream "
+        result.setError(ErrorCode.RESOURCE_NOT_FOUND).setErrorMessage("stream "
                 + stream.getStreamName() + " has no shard " + ShardId.format(index));
         return false;
     }

@@ -112,6 +112,6 @@ public final class MetadataCommands {
     }
 
     static MetadataResult error(ErrorCode code, String message) {
-        return MetadataResult.newBuilder().setErrorCode(code.name()).setErrorMessage(message).build();
+        return MetadataResult.newBuilder().setError(code).setErrorMessage(message).build();
     }
 }

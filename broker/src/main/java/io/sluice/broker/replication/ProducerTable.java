@@ -2,6 +2,7 @@ package io.sluice.broker.replication;
 
 import io.sluice.proto.internal.v1.ProducerBatch;
 import io.sluice.proto.internal.v1.ProducerState;
+import io.sluice.proto.v1.ErrorCode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,7 +34,7 @@ final class ProducerTable {
     }
 
     /** Refuse it with an error code and message (nothing stored). */
-    record Refuse(String errorCode, String message) implements Decision {
+    record Refuse(ErrorCode errorCode, String message) implements Decision {
     }
 
     private static final Append APPEND = new Append();
@@ -61,7 +62,7 @@ final class ProducerTable {
         for (ProducerBatch b : p.getRecentList()) {
             if (b.getSequence() == sequence) {
                 if (b.getCount() != count) {
-                    return new Refuse("INVALID_ARGUMENT", "producer_sequences[" + shard + "]: the batch at sequence "
+                    return new Refuse(ErrorCode.INVALID_ARGUMENT, "producer_sequences[" + shard + "]: the batch at sequence "
                             + sequence + " was stored with " + b.getCount() + " records, the retry has " + count
                             + "; a retry must resend the same records");
                 }
@@ -69,11 +70,11 @@ final class ProducerTable {
             }
         }
         if (sequence > p.getNextSequence()) {
-            return new Refuse("OUT_OF_ORDER_SEQUENCE", "producer_sequences[" + shard + "]: expected sequence "
+            return new Refuse(ErrorCode.OUT_OF_ORDER_SEQUENCE, "producer_sequences[" + shard + "]: expected sequence "
                     + p.getNextSequence() + " from producer " + producerId + ", got " + sequence
                     + "; an earlier batch is not stored yet");
         }
-        return new Refuse("DUPLICATE_SEQUENCE", "producer_sequences[" + shard + "]: sequence " + sequence
+        return new Refuse(ErrorCode.DUPLICATE_SEQUENCE, "producer_sequences[" + shard + "]: sequence " + sequence
                 + " of producer " + producerId + " was stored already (the shard expects " + p.getNextSequence()
                 + " next); it is too old to report its sequence numbers");
     }

@@ -1,6 +1,6 @@
 package io.sluice.broker.storage;
 
-import io.sluice.broker.metadata.ShardKey;
+import io.sluice.broker.storage.ShardKey;
 import io.sluice.proto.internal.v1.EntryRecord;
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.sluice.broker.storage;
 
-import io.sluice.broker.metadata.ShardKey;
+import io.sluice.broker.storage.ShardKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -101,15 +101,23 @@ public final class ShardStorage implements AutoCloseable {
         return Map.copyOf(open);
     }
 
-    /** Closes and removes every shard log of a stream incarnation. */
-    public void deleteStream(long streamId) {
-        for (ShardKey k : shardsOnDisk()) {
-            if (k.streamId() == streamId) {
-                ShardLog log = open.remove(k);
-                if (log != null) {
-                    log.close();
-                }
-                deleteTree(root.resolve(k.dirName()));
+    /** Closes and removes one shard's log (its stream was deleted). */
+    public void delete(ShardKey key) {
+        ShardLog log = open.remove(key);
+        if (log != null) {
+            log.close();
+        }
+        deleteTree(root.resolve(key.dirName()));
+    }
+
+    /** Writes every open shard log's newest file back to disk (see {@link ShardLog#writeBack}); failures are left
+     * to the next snapshot's sync, which reports them. */
+    public void writeBackAll() {
+        for (ShardLog log : openLogs().values()) {
+            try {
+                log.writeBack();
+            } catch (IOException | RuntimeException e) {
+                // the next snapshot syncs this log anyway, and fails loudly if the disk does
             }
         }
     }

@@ -31,7 +31,7 @@ class InternalListenerTest {
         try (MiniCluster c = new MiniCluster(dir, 3, Clock.systemUTC(), Map.of())) {
             c.awaitReady();
             Broker b = c.broker(0);
-            String metadataGroup = b.raft().layout().metadataGroup().getGroupId().getUuid().toString();
+            String metadataGroup = b.replication().raft().layout().metadataGroup().getGroupId().getUuid().toString();
 
             ReplicaSyncGrpc.ReplicaSyncBlockingStub onClientPort = ReplicaSyncGrpc.newBlockingStub(c.channel(0))
                     .withDeadlineAfter(10, TimeUnit.SECONDS);

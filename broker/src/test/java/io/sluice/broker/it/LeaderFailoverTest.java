@@ -56,8 +56,8 @@ class LeaderFailoverTest {
             c.awaitReady();
             c.stub(0).createStream(CreateStreamRequest.newBuilder().setStreamName("load").setShardCount(8).build());
 
-            RaftGroupId group0 = c.broker(0).raft().layout().dataGroups().get(0).getGroupId();
-            int victim = Integer.parseInt(c.broker(0).raft().leaderId(group0).substring(1)) - 1;
+            RaftGroupId group0 = c.broker(0).replication().raft().layout().dataGroups().get(0).getGroupId();
+            int victim = Integer.parseInt(c.broker(0).replication().raft().leaderId(group0).substring(1)) - 1;
             AtomicInteger acked = new AtomicInteger();
             AtomicLong stoppedAtNanos = new AtomicLong();
             AtomicLong firstAckAfterStopNanos = new AtomicLong();

@@ -182,8 +182,8 @@ final class MiniCluster implements AutoCloseable {
                     continue;
                 }
                 ready &= b.metadata().initialized();
-                for (var g : b.raft().hostedGroups()) {
-                    ready &= b.raft().leaderId(g) != null;
+                for (var g : b.replication().raft().hostedGroups()) {
+                    ready &= b.replication().raft().leaderId(g) != null;
                 }
             }
             if (ready) {

@@ -108,8 +108,8 @@ class ProducerClusterTest {
         try (MiniCluster c = new MiniCluster(dir, 3)) {
             c.awaitReady();
             c.stub(0).createStream(CreateStreamRequest.newBuilder().setStreamName("load").setShardCount(8).build());
-            RaftGroupId group0 = c.broker(0).raft().layout().dataGroups().get(0).getGroupId();
-            int victim = Integer.parseInt(c.broker(0).raft().leaderId(group0).substring(1)) - 1;
+            RaftGroupId group0 = c.broker(0).replication().raft().layout().dataGroups().get(0).getGroupId();
+            int victim = Integer.parseInt(c.broker(0).replication().raft().leaderId(group0).substring(1)) - 1;
             List<String> endpoints = new ArrayList<>();
             for (int i = 0; i < c.size(); i++) {
                 endpoints.add(c.address(i));

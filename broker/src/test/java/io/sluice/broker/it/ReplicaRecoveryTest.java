@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.sluice.broker.Broker;
-import io.sluice.broker.metadata.ShardKey;
+import io.sluice.broker.storage.ShardKey;
 import io.sluice.broker.storage.ShardLog;
 import io.sluice.broker.storage.StoredRecord;
 import io.sluice.proto.internal.v1.ShardRecord;
@@ -65,8 +65,8 @@ class ReplicaRecoveryTest {
             }
             awaitCaughtUp(c, 0);
             awaitCaughtUp(c, 1);
-            for (RaftGroupId g : c.broker(0).raft().hostedGroups()) {
-                assertThat(c.broker(0).raft().division(g).getRaftLog().getStartIndex())
+            for (RaftGroupId g : c.broker(0).replication().raft().hostedGroups()) {
+                assertThat(c.broker(0).replication().raft().division(g).getRaftLog().getStartIndex())
                         .as("group %s purged its log, so the wiped broker cannot replay it", g)
                         .isGreaterThan(1);
             }
@@ -136,15 +136,15 @@ class ReplicaRecoveryTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (true) {
             boolean done = c.broker(i).metadata().initialized();
-            for (RaftGroupId g : c.broker(i).raft().hostedGroups()) {
+            for (RaftGroupId g : c.broker(i).replication().raft().hostedGroups()) {
                 long committed = 0;
                 for (int j = 0; j < c.size(); j++) {
                     if (c.running(j)) {
-                        RaftServer.Division d = c.broker(j).raft().division(g);
+                        RaftServer.Division d = c.broker(j).replication().raft().division(g);
                         committed = Math.max(committed, d.getRaftLog().getLastCommittedIndex());
                     }
                 }
-                done &= c.broker(i).raft().division(g).getInfo().getLastAppliedIndex() >= committed;
+                done &= c.broker(i).replication().raft().division(g).getInfo().getLastAppliedIndex() >= committed;
             }
             if (done) {
                 return;

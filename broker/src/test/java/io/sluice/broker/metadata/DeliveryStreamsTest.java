@@ -30,18 +30,18 @@ class DeliveryStreamsTest {
     @Test
     void namesAreUnique_untilDeleted_andEachCreationIsANewIncarnation() {
         MetadataResult first = run(1_000, create("orders", "file:///a"));
-        assertThat(first.getErrorCode()).isEmpty();
+        assertThat(first.getError()).isEqualTo(io.sluice.proto.v1.ErrorCode.ERROR_CODE_UNSPECIFIED);
         assertThat(first.getDeliveryStream().getCreatedTimeMs()).isEqualTo(1_000);
         assertThat(first.getDeliveryStream().getCreatedIndex()).isEqualTo(1);
 
         MetadataResult taken = run(2_000, create("orders", "file:///b"));
-        assertThat(taken.getErrorCode()).isEqualTo("RESOURCE_IN_USE");
+        assertThat(taken.getError()).isEqualTo(io.sluice.proto.v1.ErrorCode.RESOURCE_IN_USE);
         assertThat(new MetadataView(state).deliveryStreamsByName().get("orders").getDefinition().getDestination())
                 .isEqualTo("file:///a");
 
-        assertThat(run(3_000, DeliveryStreamCommand.newBuilder().setDeleteName("orders")).getErrorCode()).isEmpty();
-        assertThat(run(3_500, DeliveryStreamCommand.newBuilder().setDeleteName("orders")).getErrorCode())
-                .isEqualTo("RESOURCE_NOT_FOUND");
+        assertThat(run(3_000, DeliveryStreamCommand.newBuilder().setDeleteName("orders")).getError()).isEqualTo(io.sluice.proto.v1.ErrorCode.ERROR_CODE_UNSPECIFIED);
+        assertThat(run(3_500, DeliveryStreamCommand.newBuilder().setDeleteName("orders")).getError())
+                .isEqualTo(io.sluice.proto.v1.ErrorCode.RESOURCE_NOT_FOUND);
         MetadataResult again = run(4_000, create("orders", "file:///c"));
         assertThat(again.getDeliveryStream().getCreatedIndex()).isEqualTo(5);
         run(5_000, create("clicks", "file:///d"));

@@ -58,9 +58,9 @@ class LeasesTest {
         assertThat(a.getExpiresAtMs()).isEqualTo(11_000);
 
         MetadataResult refused = acquire(5_000, "b", 1);
-        assertThat(refused.getErrorCode()).isEqualTo("LEASE_LOST");
+        assertThat(refused.getError()).isEqualTo(io.sluice.proto.v1.ErrorCode.LEASE_LOST);
         assertThat(refused.getErrorMessage()).contains("held by worker a");
-        assertThat(checkpoint(6_000, "a", 1, 1, "100").getErrorCode()).isEmpty();
+        assertThat(checkpoint(6_000, "a", 1, 1, "100").getError()).isEqualTo(io.sluice.proto.v1.ErrorCode.ERROR_CODE_UNSPECIFIED);
 
         LeaseRecord b = acquire(11_000, "b", 1).getLeases(0);
         assertThat(b.getOwner()).isEqualTo("b");
@@ -68,7 +68,7 @@ class LeasesTest {
         assertThat(b.getCheckpoint()).as("the checkpoint survives the takeover").isEqualTo("100");
 
         MetadataResult stale = checkpoint(11_500, "a", 1, 1, "200");
-        assertThat(stale.getErrorCode()).isEqualTo("LEASE_LOST");
+        assertThat(stale.getError()).isEqualTo(io.sluice.proto.v1.ErrorCode.LEASE_LOST);
         assertThat(stale.getErrorMessage()).contains("checkpoint was refused");
         assertThat(checkpoint(11_500, "b", 1, 2, "200").getLeases(0).getCheckpoint()).isEqualTo("200");
     }
@@ -78,7 +78,7 @@ class LeasesTest {
         acquire(0, "a", 0);
         MetadataResult staleSteal = lease(100, "b", LeaseCommand.newBuilder().setAcquire(AcquireLeaseOp.newBuilder()
                 .setShardIndex(0).setSteal(true).setExpectedCounter(0)));
-        assertThat(staleSteal.getErrorCode()).isEqualTo("LEASE_LOST");
+        assertThat(staleSteal.getError()).isEqualTo(io.sluice.proto.v1.ErrorCode.LEASE_LOST);
         LeaseRecord stolen = lease(100, "b", LeaseCommand.newBuilder().setAcquire(AcquireLeaseOp.newBuilder()
                 .setShardIndex(0).setSteal(true).setExpectedCounter(1))).getLeases(0);
         assertThat(stolen.getOwner()).isEqualTo("b");
@@ -107,10 +107,10 @@ class LeasesTest {
 
     @Test
     void unknownShardAndDeletedStream() {
-        assertThat(acquire(0, "a", 3).getErrorCode()).isEqualTo("RESOURCE_NOT_FOUND");
+        assertThat(acquire(0, "a", 3).getError()).isEqualTo(io.sluice.proto.v1.ErrorCode.RESOURCE_NOT_FOUND);
         acquire(0, "a", 0);
         run(1, MetadataCommand.newBuilder().setDeleteStream(DeleteStreamCommand.newBuilder().setStreamName("s")));
         assertThat(state.getConsumersList()).as("leases go with their stream").isEmpty();
-        assertThat(acquire(2, "a", 0).getErrorCode()).isEqualTo("RESOURCE_NOT_FOUND");
+        assertThat(acquire(2, "a", 0).getError()).isEqualTo(io.sluice.proto.v1.ErrorCode.RESOURCE_NOT_FOUND);
     }
 }

@@ -24,15 +24,15 @@ class ProducerTableTest {
         }
         assertThat(t.check(7, 20, 2, "shardId-000000000001")).isInstanceOfSatisfying(ProducerTable.Refuse.class,
                 r -> {
-                    assertThat(r.errorCode()).isEqualTo("OUT_OF_ORDER_SEQUENCE");
+                    assertThat(r.errorCode()).isEqualTo(io.sluice.proto.v1.ErrorCode.OUT_OF_ORDER_SEQUENCE);
                     assertThat(r.message()).contains("producer_sequences[shardId-000000000001]")
                             .contains("expected sequence 16");
                 });
         assertThat(t.check(7, 0, 2, "s")).as("older than the last 5 batches")
                 .isInstanceOfSatisfying(ProducerTable.Refuse.class,
-                        r -> assertThat(r.errorCode()).isEqualTo("DUPLICATE_SEQUENCE"));
+                        r -> assertThat(r.errorCode()).isEqualTo(io.sluice.proto.v1.ErrorCode.DUPLICATE_SEQUENCE));
         assertThat(t.check(7, 14, 3, "s")).isInstanceOfSatisfying(ProducerTable.Refuse.class,
-                r -> assertThat(r.errorCode()).isEqualTo("INVALID_ARGUMENT"));
+                r -> assertThat(r.errorCode()).isEqualTo(io.sluice.proto.v1.ErrorCode.INVALID_ARGUMENT));
     }
 
     @Test

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.sluice.broker.metadata.ShardKey;
+import io.sluice.broker.storage.ShardKey;
 import io.sluice.proto.internal.v1.EntryRecord;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -101,11 +101,11 @@ class ShardLogTest {
     }
 
     @Test
-    void deleteStream_removesItsShardDirectories() {
+    void delete_removesTheShardsDirectory() {
         try (ShardStorage storage = new ShardStorage(dir)) {
             storage.log(new ShardKey(4, 0)).append(1L << 16, 1, records("d", 1, 4));
             storage.log(new ShardKey(5, 0)).append(1L << 16, 1, records("e", 1, 4));
-            storage.deleteStream(4);
+            storage.delete(new ShardKey(4, 0));
             assertThat(dir.resolve("4-0")).doesNotExist();
             assertThat(storage.existing(new ShardKey(4, 0))).isNull();
             assertThat(storage.existing(new ShardKey(5, 0))).isNotNull();

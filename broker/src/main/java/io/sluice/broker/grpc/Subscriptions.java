@@ -1,7 +1,9 @@
-package io.sluice.broker.api;
+package io.sluice.broker.grpc;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.sluice.broker.storage.StoredRecord;
+import io.sluice.broker.stream.ReadPath;
+import io.sluice.common.GrpcCalls;
 import io.sluice.common.GrpcErrors;
 import io.sluice.common.SequenceNumber;
 import io.sluice.common.SluiceException;
@@ -36,11 +38,16 @@ public final class Subscriptions {
         return executor;
     }
 
+    /** Starts pushing once the shard is found; a failure to find or position it ends the call with the error. */
     public void subscribe(SubscribeToShardRequest request, ServerCallStreamObserver<SubscribeToShardEvent> out) {
-        ReadPath.LocalShard shard = reads.localShard(request.getStreamName(), request.getShardId());
-        long start = reads.startPosition(shard, request.getStartingPosition(), "starting_position.");
-        Subscription s = new Subscription(shard, start, out);
-        s.begin();
+        reads.localShard(request.getStreamName(), request.getShardId()).thenAccept(shard -> {
+            long start = reads.startPosition(shard, request.getStartingPosition(), "starting_position.");
+            new Subscription(shard, start, out).begin();
+        }).whenComplete((v, error) -> {
+            if (error != null) {
+                out.onError(GrpcCalls.toStatus(error));
+            }
+        });
     }
 
     private final class Subscription {

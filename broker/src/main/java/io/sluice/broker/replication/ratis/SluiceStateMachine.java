@@ -1,4 +1,4 @@
-package io.sluice.broker.replication;
+package io.sluice.broker.replication.ratis;
 
 import io.sluice.proto.internal.v1.FetchSnapshotResponse;
 import java.io.IOException;

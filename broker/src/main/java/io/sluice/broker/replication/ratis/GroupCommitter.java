@@ -1,4 +1,4 @@
-package io.sluice.broker.replication;
+package io.sluice.broker.replication.ratis;
 
 import io.sluice.common.SluiceException;
 import io.sluice.proto.internal.v1.DataEntry;

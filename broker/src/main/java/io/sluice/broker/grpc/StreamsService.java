@@ -1,8 +1,10 @@
-package io.sluice.broker.api;
+package io.sluice.broker.grpc;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.sluice.broker.Broker;
+import io.sluice.broker.stream.ControlPlane;
+import io.sluice.broker.stream.ReadPath;
+import io.sluice.broker.stream.WritePath;
 import io.sluice.common.GrpcErrors;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.v1.CreateStreamRequest;
@@ -35,6 +37,10 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import static io.sluice.common.GrpcCalls.async;
+import static io.sluice.common.GrpcCalls.sync;
+import static io.sluice.common.GrpcCalls.toStatus;
+
 /** The gRPC face of the Streams service: decodes calls, hands them to the handlers, maps errors to the catalogue. */
 public final class StreamsService extends StreamsGrpc.StreamsImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(StreamsService.class);
@@ -44,9 +50,9 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase {
     private final ReadPath reads;
     private final Subscriptions subscriptions;
 
-    public StreamsService(Broker broker, Subscriptions subscriptions, ReadPath reads) {
-        this.control = new ControlPlane(broker);
-        this.writes = new WritePath(broker);
+    public StreamsService(ControlPlane control, WritePath writes, ReadPath reads, Subscriptions subscriptions) {
+        this.control = control;
+        this.writes = writes;
         this.reads = reads;
         this.subscriptions = subscriptions;
     }
@@ -64,13 +70,13 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase {
 
     @Override
     public void describeStream(DescribeStreamRequest request, StreamObserver<DescribeStreamResponse> out) {
-        sync(out, () -> control.describeStream(request));
+        async(out, () -> control.describeStream(request));
     }
 
     @Override
     public void describeStreamSummary(DescribeStreamSummaryRequest request,
                                       StreamObserver<DescribeStreamSummaryResponse> out) {
-        sync(out, () -> control.describeStreamSummary(request.getStreamName()));
+        async(out, () -> control.describeStreamSummary(request.getStreamName()));
     }
 
     @Override
@@ -80,7 +86,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase {
 
     @Override
     public void listShards(ListShardsRequest request, StreamObserver<ListShardsResponse> out) {
-        sync(out, () -> control.listShards(request));
+        async(out, () -> control.listShards(request));
     }
 
     @Override
@@ -95,7 +101,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase {
 
     @Override
     public void getShardIterator(GetShardIteratorRequest request, StreamObserver<GetShardIteratorResponse> out) {
-        sync(out, () -> reads.getShardIterator(request));
+        async(out, () -> reads.getShardIterator(request));
     }
 
     @Override
@@ -110,44 +116,5 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase {
         } catch (RuntimeException e) {
             out.onError(toStatus(e));
         }
-    }
-
-    static <T> void sync(StreamObserver<T> out, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (RuntimeException e) {
-            out.onError(toStatus(e));
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
-    }
-
-    static <T> void async(StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
-        CompletableFuture<T> f;
-        try {
-            f = call.get();
-        } catch (RuntimeException e) {
-            out.onError(toStatus(e));
-            return;
-        }
-        f.whenComplete((result, error) -> {
-            if (error != null) {
-                out.onError(toStatus(error));
-            } else {
-                out.onNext(result);
-                out.onCompleted();
-            }
-        });
-    }
-
-    static RuntimeException toStatus(Throwable t) {
-        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        if (!(cause instanceof SluiceException)) {
-            LOG.error("unexpected failure serving a call", cause);
-            cause = SluiceException.of(ErrorCode.INTERNAL, "internal error: " + cause, cause);
-        }
-        return GrpcErrors.toStatus((SluiceException) cause);
     }
 }

@@ -1,9 +1,11 @@
-package io.sluice.broker.api;
+package io.sluice.broker.replication.ratis;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
-import io.sluice.broker.Broker;
-import io.sluice.broker.metadata.ShardKey;
+import io.sluice.broker.metadata.MetadataView;
+import io.sluice.broker.storage.ShardStorage;
+import io.sluice.common.GrpcCalls;
+import io.sluice.broker.storage.ShardKey;
 import io.sluice.broker.storage.ShardLog;
 import io.sluice.broker.storage.StoredRecord;
 import io.sluice.common.SluiceException;
@@ -19,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.SnapshotInfo;
@@ -31,29 +34,35 @@ public final class ReplicaSyncService extends ReplicaSyncGrpc.ReplicaSyncImplBas
     /** Upper bound of one page, well under the channel's message limit. */
     static final int MAX_PAGE_BYTES = 16 << 20;
 
-    private final Broker broker;
+    private final BrokerRaft raft;
+    private final ShardStorage storage;
+    private final Supplier<MetadataView> metadata;
+    private final String nodeId;
 
-    public ReplicaSyncService(Broker broker) {
-        this.broker = broker;
+    ReplicaSyncService(BrokerRaft raft, ShardStorage storage, Supplier<MetadataView> metadata, String nodeId) {
+        this.raft = raft;
+        this.storage = storage;
+        this.metadata = metadata;
+        this.nodeId = nodeId;
     }
 
     @Override
     public void fetchSnapshot(FetchSnapshotRequest request, StreamObserver<FetchSnapshotResponse> out) {
-        StreamsService.sync(out, () -> {
+        GrpcCalls.sync(out, () -> {
             RaftGroupId group;
             try {
                 group = RaftGroupId.valueOf(java.util.UUID.fromString(request.getGroupId()));
             } catch (IllegalArgumentException e) {
                 throw SluiceException.invalidArgument("group_id", "a UUID", request.getGroupId());
             }
-            if (!broker.raft().hosts(group)) {
+            if (!raft.hosts(group)) {
                 throw SluiceException.of(ErrorCode.RESOURCE_NOT_FOUND, "Raft group " + request.getGroupId()
-                        + " is not hosted on broker " + broker.config().nodeId());
+                        + " is not hosted on broker " + nodeId);
             }
-            SnapshotInfo snapshot = broker.raft().division(group).getStateMachine().getLatestSnapshot();
+            SnapshotInfo snapshot = raft.division(group).getStateMachine().getLatestSnapshot();
             if (snapshot == null || snapshot.getFiles().isEmpty()) {
-                throw SluiceException.of(ErrorCode.UNAVAILABLE, "broker " + broker.config().nodeId()
-                        + " has no snapshot of group " + broker.raft().layout().groupName(group) + " yet");
+                throw SluiceException.of(ErrorCode.UNAVAILABLE, "broker " + nodeId
+                        + " has no snapshot of group " + raft.layout().groupName(group) + " yet");
             }
             Path file = snapshot.getFiles().get(0).getPath();
             TermIndex ti = snapshot.getTermIndex();
@@ -71,11 +80,11 @@ public final class ReplicaSyncService extends ReplicaSyncGrpc.ReplicaSyncImplBas
 
     @Override
     public void fetchShardRecords(FetchShardRecordsRequest request, StreamObserver<FetchShardRecordsResponse> out) {
-        StreamsService.sync(out, () -> {
+        GrpcCalls.sync(out, () -> {
             ShardKey key = new ShardKey(request.getStreamId(), request.getShardIndex());
-            ShardLog log = broker.metadata().isDeleted(key.streamId()) ? null : broker.storage().existing(key);
+            ShardLog log = metadata.get().isDeleted(key.streamId()) ? null : storage.existing(key);
             if (log == null) {
-                throw SluiceException.of(ErrorCode.RESOURCE_NOT_FOUND, "broker " + broker.config().nodeId()
+                throw SluiceException.of(ErrorCode.RESOURCE_NOT_FOUND, "broker " + nodeId
                         + " holds no data for shard " + key);
             }
             long to = Math.min(request.getToPosition(), log.nextPosition());

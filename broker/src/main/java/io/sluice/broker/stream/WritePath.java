@@ -1,6 +1,7 @@
-package io.sluice.broker.api;
+package io.sluice.broker.stream;
 
-import io.sluice.broker.Broker;
+import io.sluice.broker.replication.DataGroups;
+import io.sluice.broker.replication.MetadataGroup;
 import io.sluice.broker.metadata.MetadataView;
 import io.sluice.common.HashKey;
 import io.sluice.common.Limits;
@@ -32,10 +33,14 @@ import java.util.concurrent.CompletionException;
  * map the per-shard results back to request order.
  */
 public final class WritePath {
-    private final Broker broker;
+    private final MetadataGroup metadata;
+    private final DataGroups groups;
+    private final Limits limits;
 
-    public WritePath(Broker broker) {
-        this.broker = broker;
+    public WritePath(MetadataGroup metadata, DataGroups groups, Limits limits) {
+        this.metadata = metadata;
+        this.groups = groups;
+        this.limits = limits;
     }
 
     private record Routed(int entryIndex, int shardIndex, int ordinal) {
@@ -47,7 +52,7 @@ public final class WritePath {
      */
     public CompletableFuture<PutRecordResponse> putRecord(PutRecordRequest request) {
         Limits.checkStreamName(request.getStreamName(), "stream_name");
-        broker.limits().checkRecord(request.getPartitionKey(), request.getData().size(), "");
+        limits.checkRecord(request.getPartitionKey(), request.getData().size(), "");
         if (!request.getExplicitHashKey().isEmpty()) {
             HashKey.parseExplicit(request.getExplicitHashKey(), "explicit_hash_key");
         }
@@ -66,11 +71,17 @@ public final class WritePath {
         });
     }
 
+    /**
+     * Runs on the transport thread that decoded the call (see Broker): it validates, routes and queues, and never
+     * blocks; a stream this broker has not seen yet is looked up again after a metadata read barrier, off this thread.
+     */
     public CompletableFuture<PutRecordsResponse> putRecords(PutRecordsRequest request) {
-        Limits limits = broker.limits();
         Limits.checkStreamName(request.getStreamName(), "stream_name");
         limits.checkPutRecordsCount(request.getRecordsCount());
-        StreamRecord stream = ShardLookup.stream(broker, request.getStreamName());
+        return ShardLookup.stream(metadata, request.getStreamName()).thenCompose(s -> putRecords(request, s));
+    }
+
+    private CompletableFuture<PutRecordsResponse> putRecords(PutRecordsRequest request, StreamRecord stream) {
 
         PutRecordsResultEntry[] results = new PutRecordsResultEntry[request.getRecordsCount()];
         Map<Integer, ShardAppend.Builder> byShard = new LinkedHashMap<>();
@@ -111,7 +122,7 @@ public final class WritePath {
                 appends.add(a);
                 bytes += a.getSerializedSize();
             }
-            CompletableFuture<List<ShardAppendResult>> f = broker.committer(g.getKey()).submit(appends, bytes);
+            CompletableFuture<List<ShardAppendResult>> f = groups.append(g.getKey(), appends, bytes);
             for (int k = 0; k < g.getValue().size(); k++) {
                 int index = k;
                 outcomes.put(g.getValue().get(k), f.handle((list, err) -> new ShardOutcome(
@@ -182,8 +193,8 @@ public final class WritePath {
                         error.getCause() != null && !(error instanceof SluiceException) ? error.getCause() : error);
                 return failure(e.code(), e.reason());
             }
-            if (!result.getErrorCode().isEmpty()) {
-                return failure(ErrorCode.valueOf(result.getErrorCode()), result.getErrorMessage());
+            if (result.getError() != ErrorCode.ERROR_CODE_UNSPECIFIED) {
+                return failure(result.getError(), result.getErrorMessage());
             }
             // A duplicate of an idempotent batch stored before carries the original first position.
             return PutRecordsResultEntry.newBuilder()

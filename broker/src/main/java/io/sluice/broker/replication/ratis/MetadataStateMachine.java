@@ -1,11 +1,16 @@
-package io.sluice.broker.replication;
+package io.sluice.broker.replication.ratis;
 
 import io.sluice.broker.metadata.MetadataCommands;
 import io.sluice.broker.metadata.MetadataView;
 import io.sluice.proto.internal.v1.MetadataCommand;
 import io.sluice.proto.internal.v1.MetadataState;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -24,11 +29,52 @@ public final class MetadataStateMachine extends SluiceStateMachine {
     private final MetadataCommands commands;
     private final Consumer<MetadataView> onChange;
     private volatile MetadataView view = MetadataView.EMPTY;
+    /** Futures of callers waiting for an index to be applied here, by index; completed on {@link #completions}. */
+    private final ConcurrentSkipListMap<Long, List<CompletableFuture<Void>>> waiters = new ConcurrentSkipListMap<>();
+    private final Executor completions;
 
-    public MetadataStateMachine(int dataGroupCount, Consumer<MetadataView> onChange, ReplicaSync sync) {
+    /**
+     * @param onChange    called on the apply thread with each new view
+     * @param completions runs the continuations of {@link #awaitApplied} futures, off the apply thread
+     */
+    public MetadataStateMachine(int dataGroupCount, Consumer<MetadataView> onChange, ReplicaSync sync,
+                                Executor completions) {
         super(sync);
         this.commands = new MetadataCommands(dataGroupCount);
         this.onChange = onChange;
+        this.completions = completions;
+    }
+
+    /** Completes (on the completions executor) once this replica has applied log index {@code index}. */
+    public CompletableFuture<Void> awaitApplied(long index) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (getLastAppliedTermIndex().getIndex() >= index) {
+            f.complete(null);
+            return f;
+        }
+        waiters.compute(index, (k, list) -> {
+            List<CompletableFuture<Void>> l = list == null ? new ArrayList<>() : list;
+            l.add(f);
+            return l;
+        });
+        wakeWaiters(); // applied meanwhile
+        return f;
+    }
+
+    private void wakeWaiters() {
+        long applied = getLastAppliedTermIndex().getIndex();
+        while (true) {
+            Map.Entry<Long, List<CompletableFuture<Void>>> first = waiters.firstEntry();
+            if (first == null || first.getKey() > applied) {
+                return;
+            }
+            List<CompletableFuture<Void>> done = waiters.remove(first.getKey());
+            if (done != null) {
+                for (CompletableFuture<Void> f : done) {
+                    completions.execute(() -> f.complete(null));
+                }
+            }
+        }
     }
 
     public MetadataView view() {
@@ -43,6 +89,7 @@ public final class MetadataStateMachine extends SluiceStateMachine {
         if (snapshot != null) {
             setLastAppliedTermIndex(snapshot.getTermIndex());
         }
+        wakeWaiters();
     }
 
     @Override
@@ -65,7 +112,15 @@ public final class MetadataStateMachine extends SluiceStateMachine {
         MetadataCommands.Outcome outcome = commands.apply(view.state(), entry.getTerm(), entry.getIndex(), command);
         publish(new MetadataView(outcome.state()));
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        wakeWaiters();
         return CompletableFuture.completedFuture(RatisBytes.toMessage(outcome.result()));
+    }
+
+    /** Entries with no command (leader no-ops, configuration changes) also move the applied index. */
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+        wakeWaiters();
     }
 
     private void publish(MetadataView next) {

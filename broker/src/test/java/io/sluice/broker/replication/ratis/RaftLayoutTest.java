@@ -1,4 +1,4 @@
-package io.sluice.broker.replication;
+package io.sluice.broker.replication.ratis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,7 +1,8 @@
-package io.sluice.broker.api;
+package io.sluice.broker.grpc;
 
 import io.grpc.stub.StreamObserver;
-import io.sluice.broker.Broker;
+import io.sluice.broker.replication.MetadataGroup;
+import io.sluice.common.GrpcCalls;
 import io.sluice.common.Limits;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.internal.v1.DeliveryStreamCommand;
@@ -19,6 +20,7 @@ import io.sluice.proto.v1.DescribeDeliveryStreamResponse;
 import io.sluice.proto.v1.ListDeliveryStreamsRequest;
 import io.sluice.proto.v1.ListDeliveryStreamsResponse;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 /**
@@ -30,15 +32,15 @@ public final class DeliveryStreamCatalogService extends DeliveryStreamCatalogGrp
     static final int MAX_LIST = 10_000;
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,64}");
 
-    private final Broker broker;
+    private final MetadataGroup metadata;
 
-    public DeliveryStreamCatalogService(Broker broker) {
-        this.broker = broker;
+    public DeliveryStreamCatalogService(MetadataGroup metadata) {
+        this.metadata = metadata;
     }
 
     @Override
     public void createDeliveryStream(CreateDeliveryStreamRequest r, StreamObserver<CreateDeliveryStreamResponse> out) {
-        StreamsService.async(out, () -> {
+        GrpcCalls.async(out, () -> {
             checkName(r.getDefinition().getDeliveryStreamName(), "definition.delivery_stream_name");
             if (r.getDefinition().getDestination().isEmpty()) {
                 throw SluiceException.invalidArgument("definition.destination", "a destination URI", "none");
@@ -47,7 +49,7 @@ public final class DeliveryStreamCatalogService extends DeliveryStreamCatalogGrp
             if (size > MAX_DEFINITION_BYTES) {
                 throw SluiceException.overLimit("definition", "definition size", size, MAX_DEFINITION_BYTES, "bytes");
             }
-            return broker.submitMetadata(MetadataCommand.newBuilder().setDeliveryStream(
+            return metadata.submit(MetadataCommand.newBuilder().setDeliveryStream(
                             DeliveryStreamCommand.newBuilder().setCreate(r.getDefinition())).build())
                     .thenApply(res -> CreateDeliveryStreamResponse.newBuilder()
                             .setDescription(describe(res.getDeliveryStream())).build());
@@ -57,31 +59,34 @@ public final class DeliveryStreamCatalogService extends DeliveryStreamCatalogGrp
     @Override
     public void describeDeliveryStream(DescribeDeliveryStreamRequest r,
                                        StreamObserver<DescribeDeliveryStreamResponse> out) {
-        StreamsService.sync(out, () -> {
+        GrpcCalls.async(out, () -> {
             checkName(r.getDeliveryStreamName(), "delivery_stream_name");
-            DeliveryStreamRecord rec = broker.metadata().deliveryStreamsByName().get(r.getDeliveryStreamName());
-            if (rec == null) {
-                broker.awaitMetadataReadBarrier();
-                rec = broker.metadata().deliveryStreamsByName().get(r.getDeliveryStreamName());
+            DeliveryStreamRecord rec = metadata.view().deliveryStreamsByName().get(r.getDeliveryStreamName());
+            if (rec != null) {
+                return CompletableFuture.completedFuture(describeResponse(rec));
             }
-            if (rec == null) {
-                throw SluiceException.notFound("delivery stream " + r.getDeliveryStreamName() + " not found");
-            }
-            return DescribeDeliveryStreamResponse.newBuilder().setDescription(describe(rec)).build();
+            // Maybe created through another broker and not applied here yet: ask again after a read barrier.
+            return metadata.readBarrier().handle((v, error) -> {
+                DeliveryStreamRecord again = metadata.view().deliveryStreamsByName().get(r.getDeliveryStreamName());
+                if (again == null) {
+                    throw SluiceException.notFound("delivery stream " + r.getDeliveryStreamName() + " not found");
+                }
+                return describeResponse(again);
+            });
         });
     }
 
     @Override
     public void listDeliveryStreams(ListDeliveryStreamsRequest r, StreamObserver<ListDeliveryStreamsResponse> out) {
-        StreamsService.sync(out, () -> {
+        GrpcCalls.sync(out, () -> {
             if (r.getLimit() < 0 || r.getLimit() > MAX_LIST) {
                 throw SluiceException.invalidArgument("limit", "0.." + MAX_LIST + " (0 = " + MAX_LIST + ")",
                         "" + r.getLimit());
             }
             int limit = r.getLimit() == 0 ? MAX_LIST : r.getLimit();
             Map<String, DeliveryStreamRecord> after = r.getExclusiveStartDeliveryStreamName().isEmpty()
-                    ? broker.metadata().deliveryStreamsByName()
-                    : broker.metadata().deliveryStreamsByName().tailMap(r.getExclusiveStartDeliveryStreamName(), false);
+                    ? metadata.view().deliveryStreamsByName()
+                    : metadata.view().deliveryStreamsByName().tailMap(r.getExclusiveStartDeliveryStreamName(), false);
             ListDeliveryStreamsResponse.Builder b = ListDeliveryStreamsResponse.newBuilder();
             for (String name : after.keySet()) {
                 if (b.getDeliveryStreamNamesCount() == limit) {
@@ -96,9 +101,9 @@ public final class DeliveryStreamCatalogService extends DeliveryStreamCatalogGrp
 
     @Override
     public void deleteDeliveryStream(DeleteDeliveryStreamRequest r, StreamObserver<DeleteDeliveryStreamResponse> out) {
-        StreamsService.async(out, () -> {
+        GrpcCalls.async(out, () -> {
             checkName(r.getDeliveryStreamName(), "delivery_stream_name");
-            return broker.submitMetadata(MetadataCommand.newBuilder().setDeliveryStream(
+            return metadata.submit(MetadataCommand.newBuilder().setDeliveryStream(
                             DeliveryStreamCommand.newBuilder().setDeleteName(r.getDeliveryStreamName())).build())
                     .thenApply(res -> DeleteDeliveryStreamResponse.getDefaultInstance());
         });
@@ -109,6 +114,10 @@ public final class DeliveryStreamCatalogService extends DeliveryStreamCatalogGrp
             throw SluiceException.invalidArgument(field, "a delivery stream name matching [a-zA-Z0-9_.-]{1,64}",
                     name.isEmpty() ? "an empty name" : "'" + Limits.abbreviate(name) + "'");
         }
+    }
+
+    private static DescribeDeliveryStreamResponse describeResponse(DeliveryStreamRecord rec) {
+        return DescribeDeliveryStreamResponse.newBuilder().setDescription(describe(rec)).build();
     }
 
     static DeliveryStreamDescription describe(DeliveryStreamRecord r) {

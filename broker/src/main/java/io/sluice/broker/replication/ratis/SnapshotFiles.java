@@ -1,4 +1,4 @@
-package io.sluice.broker.replication;
+package io.sluice.broker.replication.ratis;
 
 import com.google.protobuf.MessageLite;
 import java.io.File;

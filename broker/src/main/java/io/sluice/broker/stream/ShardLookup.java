@@ -1,6 +1,7 @@
-package io.sluice.broker.api;
+package io.sluice.broker.stream;
 
-import io.sluice.broker.Broker;
+import io.sluice.broker.replication.DataGroups;
+import io.sluice.broker.replication.MetadataGroup;
 import com.google.protobuf.ByteString;
 import io.sluice.broker.metadata.MetadataView;
 import io.sluice.common.HashKey;
@@ -12,10 +13,10 @@ import io.sluice.proto.v1.HashKeyRange;
 import io.sluice.proto.v1.SequenceNumberRange;
 import io.sluice.proto.v1.Shard;
 import io.sluice.common.SequenceNumber;
-import io.sluice.broker.replication.RaftLayout;
+import java.util.concurrent.CompletableFuture;
 
 /** Finding streams and shards in the metadata view, and their wire form. */
-final class ShardLookup {
+public final class ShardLookup {
     private ShardLookup() {
     }
 
@@ -24,13 +25,13 @@ final class ShardLookup {
      * broker may not have applied a stream just created through another broker), so NOT_FOUND is only answered for
      * streams the cluster really does not have.
      */
-    static StreamRecord stream(Broker broker, String name) {
-        StreamRecord s = broker.metadata().stream(name);
-        if (s == null) {
-            broker.awaitMetadataReadBarrier();
-            s = broker.metadata().stream(name);
+    public static CompletableFuture<StreamRecord> stream(MetadataGroup metadata, String name) {
+        StreamRecord s = metadata.view().stream(name);
+        if (s != null) {
+            return CompletableFuture.completedFuture(s);
         }
-        return s != null ? s : stream(broker.metadata(), name);
+        // No leader to ask (the barrier failed): answer from the local copy, as before the barrier.
+        return metadata.readBarrier().handle((v, error) -> stream(metadata.view(), name));
     }
 
     static StreamRecord stream(MetadataView view, String name) {
@@ -88,7 +89,7 @@ final class ShardLookup {
                         .setEndingHashKey(HashKey.fromBytes(s.getEndingHashKey().toByteArray()).toString()))
                 .setSequenceNumberRange(SequenceNumberRange.newBuilder()
                         .setStartingSequenceNumber(new SequenceNumber(stream.getStreamId(), 0).toString()))
-                .setReplicationGroup(RaftLayout.dataGroupName(s.getGroupIndex()));
+                .setReplicationGroup(DataGroups.name(s.getGroupIndex()));
         if (s.getParentShardIndex() >= 0) {
             b.setParentShardId(ShardId.format(s.getParentShardIndex()));
         }

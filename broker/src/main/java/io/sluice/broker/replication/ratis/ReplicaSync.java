@@ -1,10 +1,10 @@
-package io.sluice.broker.replication;
+package io.sluice.broker.replication.ratis;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.sluice.broker.config.PeerAddress;
-import io.sluice.broker.metadata.ShardKey;
+import io.sluice.broker.storage.ShardKey;
 import io.sluice.broker.storage.ShardLog;
 import io.sluice.broker.storage.ShardStorage;
 import io.sluice.broker.storage.StoredRecord;

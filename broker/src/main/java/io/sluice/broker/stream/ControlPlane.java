@@ -1,6 +1,6 @@
-package io.sluice.broker.api;
+package io.sluice.broker.stream;
 
-import io.sluice.broker.Broker;
+import io.sluice.broker.replication.MetadataGroup;
 import io.sluice.broker.metadata.MetadataView;
 import io.sluice.common.Limits;
 import io.sluice.common.ShardId;
@@ -34,41 +34,40 @@ import java.util.concurrent.CompletableFuture;
  * write returns only after this broker has applied it, so a describe that follows on the same broker sees it.
  */
 public final class ControlPlane {
-    private final Broker broker;
+    private final MetadataGroup metadata;
+    private final Limits limits;
 
-    public ControlPlane(Broker broker) {
-        this.broker = broker;
+    public ControlPlane(MetadataGroup metadata, Limits limits) {
+        this.metadata = metadata;
+        this.limits = limits;
     }
 
     public CompletableFuture<CreateStreamResponse> createStream(CreateStreamRequest r) {
         Limits.checkStreamName(r.getStreamName(), "stream_name");
-        broker.limits().checkShardCount(r.getShardCount(), "shard_count");
+        limits.checkShardCount(r.getShardCount(), "shard_count");
         int retention = r.getRetentionPeriodHours() == 0 ? Limits.MIN_RETENTION_HOURS : r.getRetentionPeriodHours();
         Limits.checkRetentionHours(retention, "retention_period_hours");
         MetadataCommand command = MetadataCommand.newBuilder().setCreateStream(CreateStreamCommand.newBuilder()
                 .setStreamName(r.getStreamName()).setShardCount(r.getShardCount())
                 .setRetentionPeriodHours(retention)).build();
-        return broker.submitMetadata(command).thenApply(result -> CreateStreamResponse.newBuilder()
+        return metadata.submit(command).thenApply(result -> CreateStreamResponse.newBuilder()
                 .setStream(summary(result.getStream())).build());
     }
 
     public CompletableFuture<Void> deleteStream(String name) {
         Limits.checkStreamName(name, "stream_name");
-        return broker.submitMetadata(MetadataCommand.newBuilder()
+        return metadata.submit(MetadataCommand.newBuilder()
                 .setDeleteStream(DeleteStreamCommand.newBuilder().setStreamName(name)).build())
                 .thenApply(result -> null);
     }
 
-    static void throwIfFailed(MetadataResult result) {
-        if (!result.getErrorCode().isEmpty()) {
-            throw SluiceException.of(ErrorCode.valueOf(result.getErrorCode()), result.getErrorMessage());
-        }
-    }
-
-    public DescribeStreamResponse describeStream(DescribeStreamRequest r) {
+    public CompletableFuture<DescribeStreamResponse> describeStream(DescribeStreamRequest r) {
         Limits.checkStreamName(r.getStreamName(), "stream_name");
         int limit = pageSize(r.getLimit(), 100, "limit");
-        StreamRecord s = ShardLookup.stream(broker, r.getStreamName());
+        return ShardLookup.stream(metadata, r.getStreamName()).thenApply(s -> describe(r, s, limit));
+    }
+
+    private static DescribeStreamResponse describe(DescribeStreamRequest r, StreamRecord s, int limit) {
         int from = r.getExclusiveStartShardId().isEmpty() ? 0
                 : ShardId.parse(r.getExclusiveStartShardId(), "exclusive_start_shard_id") + 1;
         StreamDescription.Builder d = StreamDescription.newBuilder()
@@ -85,10 +84,10 @@ public final class ControlPlane {
         return DescribeStreamResponse.newBuilder().setStreamDescription(d).build();
     }
 
-    public DescribeStreamSummaryResponse describeStreamSummary(String name) {
+    public CompletableFuture<DescribeStreamSummaryResponse> describeStreamSummary(String name) {
         Limits.checkStreamName(name, "stream_name");
-        return DescribeStreamSummaryResponse.newBuilder()
-                .setStreamDescriptionSummary(summary(ShardLookup.stream(broker, name))).build();
+        return ShardLookup.stream(metadata, name).thenApply(s -> DescribeStreamSummaryResponse.newBuilder()
+                .setStreamDescriptionSummary(summary(s)).build());
     }
 
     static StreamDescriptionSummary summary(StreamRecord s) {
@@ -109,7 +108,7 @@ public final class ControlPlane {
     public ListStreamsResponse listStreams(ListStreamsRequest r) {
         int limit = pageSize(r.getLimit(), 100, "limit");
         String after = r.getNextToken().isEmpty() ? r.getExclusiveStartStreamName() : decodeToken(r.getNextToken());
-        MetadataView view = broker.metadata();
+        MetadataView view = metadata.view();
         ListStreamsResponse.Builder out = ListStreamsResponse.newBuilder();
         var tail = after.isEmpty() ? view.streamsByName() : view.streamsByName().tailMap(after, false);
         String last = null;
@@ -124,7 +123,7 @@ public final class ControlPlane {
         return out.build();
     }
 
-    public ListShardsResponse listShards(ListShardsRequest r) {
+    public CompletableFuture<ListShardsResponse> listShards(ListShardsRequest r) {
         int limit = pageSize(r.getMaxResults(), 1000, "max_results");
         String name = r.getStreamName();
         String after = r.getExclusiveStartShardId();
@@ -138,8 +137,12 @@ public final class ControlPlane {
             after = token[1];
         }
         Limits.checkStreamName(name, "stream_name");
-        StreamRecord s = ShardLookup.stream(broker, name);
         int from = after.isEmpty() ? 0 : ShardId.parse(after, "exclusive_start_shard_id") + 1;
+        String streamName = name;
+        return ShardLookup.stream(metadata, name).thenApply(s -> listShards(s, streamName, from, limit));
+    }
+
+    private static ListShardsResponse listShards(StreamRecord s, String name, int from, int limit) {
         ListShardsResponse.Builder out = ListShardsResponse.newBuilder();
         int i = from;
         for (; i < s.getShardsCount() && i < from + limit; i++) {

@@ -1,4 +1,4 @@
-package io.sluice.broker.replication;
+package io.sluice.broker.replication.ratis;
 
 import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.config.PeerAddress;

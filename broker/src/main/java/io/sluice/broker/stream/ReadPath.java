@@ -1,9 +1,11 @@
-package io.sluice.broker.api;
+package io.sluice.broker.stream;
 
 import com.google.protobuf.ByteString;
-import io.sluice.broker.Broker;
+import io.sluice.broker.replication.DataGroups;
+import io.sluice.broker.replication.MetadataGroup;
+import io.sluice.broker.storage.ShardStorage;
 import io.sluice.broker.metadata.MetadataView;
-import io.sluice.broker.metadata.ShardKey;
+import io.sluice.broker.storage.ShardKey;
 import io.sluice.broker.storage.ShardLog;
 import io.sluice.broker.storage.StoredRecord;
 import io.sluice.common.Limits;
@@ -20,6 +22,7 @@ import io.sluice.proto.v1.GetShardIteratorResponse;
 import io.sluice.proto.v1.Record;
 import io.sluice.proto.v1.ShardIteratorType;
 import io.sluice.proto.v1.StartingPosition;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,42 +35,66 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * which holds committed records only. Elsewhere the call fails with NOT_LEADER naming the leader.
  */
 public final class ReadPath {
-    private final Broker broker;
+    private final MetadataGroup metadata;
+    private final DataGroups groups;
+    private final ShardStorage storage;
+    private final Clock clock;
+    private final Limits limits;
+    /** Built from the cluster's iterator secret once the metadata group has it. */
+    private volatile ShardIteratorCodec iterators;
 
-    public ReadPath(Broker broker) {
-        this.broker = broker;
+    public ReadPath(MetadataGroup metadata, DataGroups groups, ShardStorage storage, Clock clock, Limits limits) {
+        this.metadata = metadata;
+        this.groups = groups;
+        this.storage = storage;
+        this.clock = clock;
+        this.limits = limits;
     }
 
     /** A shard this broker may serve reads for, and its log. */
-    record LocalShard(StreamRecord stream, ShardRecord shard, ShardLog log) {
-        ShardKey key() {
+    public record LocalShard(StreamRecord stream, ShardRecord shard, ShardLog log) {
+        public ShardKey key() {
             return new ShardKey(stream.getStreamId(), shard.getShardIndex());
         }
     }
 
-    LocalShard localShard(String streamName, String shardId) {
+    /** The shard, if this broker leads its group (NOT_LEADER otherwise); completes at once for a known stream. */
+    public CompletableFuture<LocalShard> localShard(String streamName, String shardId) {
         Limits.checkStreamName(streamName, "stream_name");
-        StreamRecord stream = ShardLookup.stream(broker, streamName);
-        ShardRecord shard = ShardLookup.shard(stream, shardId, "shard_id");
-        return localShard(stream, shard);
+        return ShardLookup.stream(metadata, streamName)
+                .thenApply(stream -> localShard(stream, ShardLookup.shard(stream, shardId, "shard_id")));
     }
 
     private LocalShard localShard(StreamRecord stream, ShardRecord shard) {
-        broker.checkLeader(shard.getGroupIndex());
+        groups.checkLeader(shard.getGroupIndex());
         ShardKey key = new ShardKey(stream.getStreamId(), shard.getShardIndex());
-        return new LocalShard(stream, shard, broker.storage().log(key));
+        return new LocalShard(stream, shard, storage.log(key));
     }
 
-    public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
-        LocalShard s = localShard(request.getStreamName(), request.getShardId());
-        long position = startPosition(s, StartingPosition.newBuilder()
-                .setType(request.getShardIteratorType())
-                .setSequenceNumber(request.getStartingSequenceNumber())
-                .setTimestamp(request.getTimestamp()).build(), "");
-        return GetShardIteratorResponse.newBuilder().setShardIterator(iterator(s, position)).build();
+    private ShardIteratorCodec iterators() {
+        ShardIteratorCodec c = iterators;
+        if (c == null) {
+            if (!metadata.view().initialized()) {
+                throw SluiceException.of(ErrorCode.UNAVAILABLE, "the cluster is still starting (no metadata leader "
+                        + "has initialized it yet); retry shortly");
+            }
+            c = new ShardIteratorCodec(metadata.view().iteratorSecret(), clock);
+            iterators = c;
+        }
+        return c;
     }
 
-    long startPosition(LocalShard s, StartingPosition start, String fieldPrefix) {
+    public CompletableFuture<GetShardIteratorResponse> getShardIterator(GetShardIteratorRequest request) {
+        return localShard(request.getStreamName(), request.getShardId()).thenApply(s -> {
+            long position = startPosition(s, StartingPosition.newBuilder()
+                    .setType(request.getShardIteratorType())
+                    .setSequenceNumber(request.getStartingSequenceNumber())
+                    .setTimestamp(request.getTimestamp()).build(), "");
+            return GetShardIteratorResponse.newBuilder().setShardIterator(iterator(s, position)).build();
+        });
+    }
+
+    public long startPosition(LocalShard s, StartingPosition start, String fieldPrefix) {
         ShardLog log = s.log();
         return switch (start.getType()) {
             case TRIM_HORIZON -> log.firstPosition();
@@ -97,12 +124,12 @@ public final class ReadPath {
     }
 
     private String iterator(LocalShard s, long position) {
-        return broker.iterators().encode(ShardIteratorPayload.newBuilder()
+        return iterators().encode(ShardIteratorPayload.newBuilder()
                 .setStreamId(s.stream().getStreamId())
                 .setStreamName(s.stream().getStreamName())
                 .setShardIndex(s.shard().getShardIndex())
                 .setPosition(position)
-                .setExpiresAtMs(broker.clock().millis() + broker.limits().iteratorLifetime().toMillis())
+                .setExpiresAtMs(clock.millis() + limits.iteratorLifetime().toMillis())
                 .build());
     }
 
@@ -113,9 +140,9 @@ public final class ReadPath {
      */
     public CompletableFuture<GetRecordsResponse> getRecords(GetRecordsRequest request,
                                                             ScheduledExecutorService executor) {
-        int limit = broker.limits().checkGetRecordsLimit(request.getLimit());
+        int limit = limits.checkGetRecordsLimit(request.getLimit());
         int waitMs = Limits.checkGetRecordsWait(request.getMaxWaitMs());
-        ShardIteratorPayload it = broker.iterators().decode(request.getShardIterator());
+        ShardIteratorPayload it = iterators().decode(request.getShardIterator());
         Answer first = read(it, limit);
         GetRecordsResponse response = first.response();
         if (waitMs == 0 || response.getRecordsCount() > 0 || response.getNextShardIterator().isEmpty()) {
@@ -176,7 +203,7 @@ public final class ReadPath {
 
     /** One GetRecords answer from an already decoded (and therefore unexpired) iterator, with the log it read. */
     private Answer read(ShardIteratorPayload it, int limit) {
-        StreamRecord stream = broker.metadata().stream(it.getStreamName());
+        StreamRecord stream = metadata.view().stream(it.getStreamName());
         if (stream == null || stream.getStreamId() != it.getStreamId()) {
             throw SluiceException.notFound("stream " + it.getStreamName() + " of this iterator no longer exists");
         }
@@ -184,7 +211,7 @@ public final class ReadPath {
             throw SluiceException.of(ErrorCode.INVALID_ITERATOR, "shard_iterator: names a shard that does not exist");
         }
         LocalShard s = localShard(stream, stream.getShards(it.getShardIndex()));
-        List<StoredRecord> records = s.log().read(it.getPosition(), limit, broker.limits().maxGetRecordsBytes());
+        List<StoredRecord> records = s.log().read(it.getPosition(), limit, limits.maxGetRecordsBytes());
         long next = records.isEmpty() ? Math.max(it.getPosition(), s.log().firstPosition())
                 : records.get(records.size() - 1).position() + 1;
         GetRecordsResponse.Builder response = GetRecordsResponse.newBuilder();
@@ -200,7 +227,7 @@ public final class ReadPath {
      * MillisBehindLatest as streams.proto defines it: the arrival time of the shard's newest record minus that of the
      * last record {@code returned}, or of the record at {@code nextPosition} when none was returned; 0 when caught up.
      */
-    static long millisBehind(ShardLog log, List<StoredRecord> returned, long nextPosition) {
+    public static long millisBehind(ShardLog log, List<StoredRecord> returned, long nextPosition) {
         if (nextPosition >= log.nextPosition()) {
             return 0;
         }
@@ -209,7 +236,7 @@ public final class ReadPath {
         return Math.max(0, log.lastArrivalMs() - from);
     }
 
-    static Record toProto(long streamId, StoredRecord r) {
+    public static Record toProto(long streamId, StoredRecord r) {
         return Record.newBuilder()
                 .setSequenceNumber(new SequenceNumber(streamId, r.position()).toString())
                 .setApproximateArrivalTimestamp(r.arrivalTimeMs())

@@ -1,4 +1,4 @@
-package io.sluice.broker.read;
+package io.sluice.broker.stream;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.common.SluiceException;

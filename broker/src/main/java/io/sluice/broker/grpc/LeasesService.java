@@ -1,7 +1,10 @@
-package io.sluice.broker.api;
+package io.sluice.broker.grpc;
 
 import io.grpc.stub.StreamObserver;
-import io.sluice.broker.Broker;
+import io.sluice.broker.replication.MetadataGroup;
+import io.sluice.broker.stream.ShardLookup;
+import io.sluice.common.GrpcCalls;
+import java.time.Clock;
 import io.sluice.broker.metadata.MetadataView;
 import io.sluice.common.SequenceNumber;
 import io.sluice.common.ShardId;
@@ -51,47 +54,55 @@ public final class LeasesService extends LeasesGrpc.LeasesImplBase {
     static final int MAX_RENEW = 10_000;
     private static final Pattern ID = Pattern.compile("[a-zA-Z0-9_.:-]{1,128}");
 
-    private final Broker broker;
+    private final MetadataGroup metadata;
+    private final Clock clock;
 
-    public LeasesService(Broker broker) {
-        this.broker = broker;
+    public LeasesService(MetadataGroup metadata, Clock clock) {
+        this.metadata = metadata;
+        this.clock = clock;
     }
 
     @Override
     public void listLeases(ListLeasesRequest r, StreamObserver<ListLeasesResponse> out) {
-        StreamsService.sync(out, () -> {
+        GrpcCalls.async(out, () -> {
             checkId(r.getApplication(), "application");
-            StreamRecord stream = ShardLookup.stream(broker, r.getStreamName());
-            MetadataView view = broker.metadata();
+            return ShardLookup.stream(metadata, r.getStreamName()).thenApply(stream -> listLeases(r, stream));
+        });
+    }
+
+    private ListLeasesResponse listLeases(ListLeasesRequest r, StreamRecord stream) {
+        {
+            MetadataView view = metadata.view();
             Map<Integer, LeaseRecord> known = new HashMap<>();
             for (ConsumerLeases c : view.state().getConsumersList()) {
                 if (c.getApplication().equals(r.getApplication()) && c.getStreamId() == stream.getStreamId()) {
                     c.getLeasesList().forEach(l -> known.put(l.getShardIndex(), l));
                 }
             }
-            ListLeasesResponse.Builder b = ListLeasesResponse.newBuilder().setNowMs(broker.clock().millis());
+            ListLeasesResponse.Builder b = ListLeasesResponse.newBuilder().setNowMs(clock.millis());
             for (ShardRecord shard : stream.getShardsList()) {
                 LeaseRecord l = known.getOrDefault(shard.getShardIndex(),
                         LeaseRecord.newBuilder().setShardIndex(shard.getShardIndex()).build());
                 b.addLeases(toLease(stream, l));
             }
             return b.build();
-        });
+        }
     }
 
     @Override
     public void listApplications(ListApplicationsRequest r, StreamObserver<ListApplicationsResponse> out) {
-        StreamsService.sync(out, () -> {
+        GrpcCalls.async(out, () -> r.getStreamName().isEmpty()
+                ? CompletableFuture.completedFuture(listApplications(metadata.view().state().getStreamsList()))
+                : ShardLookup.stream(metadata, r.getStreamName()).thenApply(s -> listApplications(List.of(s))));
+    }
+
+    private ListApplicationsResponse listApplications(List<StreamRecord> of) {
+        {
             Map<Long, StreamRecord> streams = new HashMap<>();
-            if (!r.getStreamName().isEmpty()) {
-                StreamRecord only = ShardLookup.stream(broker, r.getStreamName());
-                streams.put(only.getStreamId(), only);
-            } else {
-                broker.metadata().state().getStreamsList().forEach(s -> streams.put(s.getStreamId(), s));
-            }
-            long now = broker.clock().millis();
+            of.forEach(s -> streams.put(s.getStreamId(), s));
+            long now = clock.millis();
             List<ApplicationSummary> apps = new ArrayList<>();
-            for (ConsumerLeases c : broker.metadata().state().getConsumersList()) {
+            for (ConsumerLeases c : metadata.view().state().getConsumersList()) {
                 StreamRecord stream = streams.get(c.getStreamId());
                 if (stream != null) {
                     apps.add(summary(c, stream, now));
@@ -100,7 +111,7 @@ public final class LeasesService extends LeasesGrpc.LeasesImplBase {
             apps.sort(Comparator.comparing(ApplicationSummary::getApplication)
                     .thenComparing(ApplicationSummary::getStreamName));
             return ListApplicationsResponse.newBuilder().addAllApplications(apps).setNowMs(now).build();
-        });
+        }
     }
 
     private static ApplicationSummary summary(ConsumerLeases c, StreamRecord stream, long nowMs) {
@@ -123,8 +134,8 @@ public final class LeasesService extends LeasesGrpc.LeasesImplBase {
 
     @Override
     public void acquireLease(AcquireLeaseRequest r, StreamObserver<AcquireLeaseResponse> out) {
-        StreamsService.async(out, () -> {
-            StreamRecord stream = stream(r.getApplication(), r.getStreamName(), r.getWorkerId());
+        GrpcCalls.async(out, () -> stream(r.getApplication(), r.getStreamName(), r.getWorkerId())
+                .thenCompose(stream -> {
             checkDuration(r.getLeaseDurationMs());
             int shard = ShardId.parse(r.getShardId(), "shard_id");
             return submit(command(r.getApplication(), stream, r.getWorkerId(), r.getLeaseDurationMs())
@@ -132,13 +143,13 @@ public final class LeasesService extends LeasesGrpc.LeasesImplBase {
                             .setExpectedCounter(r.getExpectedCounter())))
                     .thenApply(res -> AcquireLeaseResponse.newBuilder().setLease(toLease(stream, res.getLeases(0)))
                             .build());
-        });
+        }));
     }
 
     @Override
     public void renewLeases(RenewLeasesRequest r, StreamObserver<RenewLeasesResponse> out) {
-        StreamsService.async(out, () -> {
-            StreamRecord stream = stream(r.getApplication(), r.getStreamName(), r.getWorkerId());
+        GrpcCalls.async(out, () -> stream(r.getApplication(), r.getStreamName(), r.getWorkerId())
+                .thenCompose(stream -> {
             checkDuration(r.getLeaseDurationMs());
             if (r.getLeasesCount() > MAX_RENEW) {
                 throw SluiceException.overLimit("leases", "count", r.getLeasesCount(), MAX_RENEW, "leases");
@@ -157,25 +168,25 @@ public final class LeasesService extends LeasesGrpc.LeasesImplBase {
                         res.getLostShardIndexesList().forEach(i -> b.addLostShardIds(ShardId.format(i)));
                         return b.build();
                     });
-        });
+        }));
     }
 
     @Override
     public void releaseLease(ReleaseLeaseRequest r, StreamObserver<ReleaseLeaseResponse> out) {
-        StreamsService.async(out, () -> {
-            StreamRecord stream = stream(r.getApplication(), r.getStreamName(), r.getWorkerId());
+        GrpcCalls.async(out, () -> stream(r.getApplication(), r.getStreamName(), r.getWorkerId())
+                .thenCompose(stream -> {
             int shard = ShardId.parse(r.getShardId(), "shard_id");
             return submit(command(r.getApplication(), stream, r.getWorkerId(), 0)
                     .setRelease(LeaseRefOp.newBuilder().setShardIndex(shard).setLeaseCounter(r.getLeaseCounter())))
                     .thenApply(res -> ReleaseLeaseResponse.newBuilder().setLease(toLease(stream, res.getLeases(0)))
                             .build());
-        });
+        }));
     }
 
     @Override
     public void checkpoint(CheckpointRequest r, StreamObserver<CheckpointResponse> out) {
-        StreamsService.async(out, () -> {
-            StreamRecord stream = stream(r.getApplication(), r.getStreamName(), r.getWorkerId());
+        GrpcCalls.async(out, () -> stream(r.getApplication(), r.getStreamName(), r.getWorkerId())
+                .thenCompose(stream -> {
             int shard = ShardId.parse(r.getShardId(), "shard_id");
             String checkpoint = r.getSequenceNumber();
             if (!checkpoint.equals(SHARD_END)) {
@@ -190,13 +201,13 @@ public final class LeasesService extends LeasesGrpc.LeasesImplBase {
                             .setLeaseCounter(r.getLeaseCounter()).setCheckpoint(checkpoint)))
                     .thenApply(res -> CheckpointResponse.newBuilder().setLease(toLease(stream, res.getLeases(0)))
                             .build());
-        });
+        }));
     }
 
-    private StreamRecord stream(String application, String streamName, String worker) {
+    private CompletableFuture<StreamRecord> stream(String application, String streamName, String worker) {
         checkId(application, "application");
         checkId(worker, "worker_id");
-        return ShardLookup.stream(broker, streamName);
+        return ShardLookup.stream(metadata, streamName);
     }
 
     private static void checkId(String value, String field) {
@@ -220,7 +231,7 @@ public final class LeasesService extends LeasesGrpc.LeasesImplBase {
     }
 
     private CompletableFuture<MetadataResult> submit(LeaseCommand.Builder c) {
-        return broker.submitMetadata(MetadataCommand.newBuilder().setLease(c).build());
+        return metadata.submit(MetadataCommand.newBuilder().setLease(c).build());
     }
 
     static Lease toLease(StreamRecord stream, LeaseRecord l) {

@@ -15,17 +15,9 @@ public final class GrpcErrors {
     private GrpcErrors() {
     }
 
+    /** The gRPC status a catalogue error is sent with (see {@link ErrorKind}). */
     public static Status.Code statusCode(ErrorCode code) {
-        return switch (code) {
-            case RESOURCE_NOT_FOUND -> Status.Code.NOT_FOUND;
-            case RESOURCE_IN_USE -> Status.Code.ALREADY_EXISTS;
-            case INVALID_ARGUMENT, INVALID_ITERATOR -> Status.Code.INVALID_ARGUMENT;
-            case EXPIRED_ITERATOR, OUT_OF_ORDER_SEQUENCE, LEASE_LOST -> Status.Code.FAILED_PRECONDITION;
-            case DUPLICATE_SEQUENCE -> Status.Code.ALREADY_EXISTS;
-            case NOT_LEADER, UNAVAILABLE -> Status.Code.UNAVAILABLE;
-            case THROTTLED -> Status.Code.RESOURCE_EXHAUSTED;
-            default -> Status.Code.INTERNAL;
-        };
+        return ErrorKind.of(code).grpcStatus();
     }
 
     public static StatusRuntimeException toStatus(SluiceException e) {

@@ -37,12 +37,18 @@ public class SluiceException extends RuntimeException {
         return detail;
     }
 
-    /** Whether calls failing with this code may succeed when retried. */
+    /** The catalogue entry of this error. */
+    public ErrorKind kind() {
+        return ErrorKind.of(detail.getCode());
+    }
+
+    /** Whether calls failing with this code may succeed when retried (see {@link ErrorKind}). */
     public static boolean isRetriable(ErrorCode code) {
-        return switch (code) {
-            case NOT_LEADER, THROTTLED, UNAVAILABLE, OUT_OF_ORDER_SEQUENCE -> true;
-            default -> false;
-        };
+        return ErrorKind.of(code).retriable();
+    }
+
+    public static SluiceException of(ErrorKind kind, String message) {
+        return of(kind.code(), message);
     }
 
     public static SluiceException of(ErrorCode code, String message) {

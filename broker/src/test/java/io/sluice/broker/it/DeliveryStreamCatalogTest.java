@@ -1,5 +1,7 @@
 package io.sluice.broker.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.StatusRuntimeException;
@@ -84,12 +86,11 @@ class DeliveryStreamCatalogTest {
                     .isEqualTo(ErrorCode.RESOURCE_NOT_FOUND);
             // Reads are served from each broker's applied copy: the others see the delete once they applied it.
             for (int i = 0; i < 2; i++) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (catalog[i].listDeliveryStreams(ListDeliveryStreamsRequest.getDefaultInstance())
-                        .getDeliveryStreamNamesList().contains("orders") && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
-                }
                 int b = i;
+                await("broker " + i + " applies the delete").atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(10))
+                        .until(() -> !catalog[b].listDeliveryStreams(ListDeliveryStreamsRequest.getDefaultInstance())
+                                .getDeliveryStreamNamesList().contains("orders"));
                 assertThat(error(() -> catalog[b].describeDeliveryStream(describe)).code())
                         .isEqualTo(ErrorCode.RESOURCE_NOT_FOUND);
             }

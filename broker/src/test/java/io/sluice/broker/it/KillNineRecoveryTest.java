@@ -1,5 +1,7 @@
 package io.sluice.broker.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.StatusRuntimeException;
@@ -87,20 +89,17 @@ class KillNineRecoveryTest {
         throw new IllegalStateException("no data group has a leader");
     }
 
-    private static List<String> readFromLeader(ProcessCluster c, String shardId) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            for (int i = 0; i < c.size(); i++) {
-                try {
-                    return AckLedger.readAll(c.stub(i), "k9", shardId);
-                } catch (StatusRuntimeException e) {
-                    // NOT_LEADER, or leadership still settling
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no broker served " + shardId + " within 60 s");
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
+    private static List<String> readFromLeader(ProcessCluster c, String shardId) {
+        return await("some broker serves " + shardId).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    for (int i = 0; i < c.size(); i++) {
+                        try {
+                            return AckLedger.readAll(c.stub(i), "k9", shardId);
+                        } catch (StatusRuntimeException e) {
+                            // NOT_LEADER, or leadership still settling
+                        }
+                    }
+                    return null;
+                }, records -> records != null);
     }
 }

@@ -1,5 +1,7 @@
 package io.sluice.broker.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -93,10 +95,9 @@ class LeaderFailoverTest {
                 }));
             }
 
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (acked.get() < PRODUCERS * RECORDS_PER_PRODUCER / 3 && System.nanoTime() < deadline) {
-                TimeUnit.MILLISECONDS.sleep(5);
-            }
+            await("a third of the records acknowledged").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(5))
+                    .until(() -> acked.get() >= PRODUCERS * RECORDS_PER_PRODUCER / 3);
             stopped.add(victim);
             stoppedAtNanos.set(System.nanoTime());
             c.stop(victim);

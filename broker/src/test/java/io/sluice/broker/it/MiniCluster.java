@@ -1,5 +1,8 @@
 package io.sluice.broker.it;
 
+import java.util.Arrays;
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.sluice.broker.Broker;
@@ -140,24 +143,20 @@ final class MiniCluster implements AutoCloseable {
     }
 
     /** As {@link #readShard}, whole records. */
-    List<Record> readShardRecords(String stream, String shardId) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            for (int i = 0; i < size(); i++) {
-                if (!running(i)) {
-                    continue;
-                }
-                try {
-                    return StreamsTestSupport.readAll(stub(i), stream, shardId, 10_000);
-                } catch (io.grpc.StatusRuntimeException e) {
-                    // NOT_LEADER, or not ready yet: try the next broker
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no broker served reads of " + shardId + " within 60 s");
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
+    List<Record> readShardRecords(String stream, String shardId) {
+        return await("some broker serves reads of " + shardId).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    for (int i = 0; i < size(); i++) {
+                        if (running(i)) {
+                            try {
+                                return StreamsTestSupport.readAll(stub(i), stream, shardId, 10_000);
+                            } catch (io.grpc.StatusRuntimeException e) {
+                                // NOT_LEADER, or not ready yet: try the next broker
+                            }
+                        }
+                    }
+                    return null;
+                }, records -> records != null);
     }
 
     /** An async stub without a deadline, for streaming calls (SubscribeToShard). */
@@ -173,25 +172,10 @@ final class MiniCluster implements AutoCloseable {
     }
 
     /** Waits until every broker knows a leader for every group and the cluster is initialized. */
-    void awaitReady() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            boolean ready = true;
-            for (Broker b : brokers) {
-                if (b == null) {
-                    continue;
-                }
-                ready &= b.metadata().initialized();
-                for (var g : b.replication().raft().hostedGroups()) {
-                    ready &= b.replication().raft().leaderId(g) != null;
-                }
-            }
-            if (ready) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-        throw new IllegalStateException("cluster not ready within 60 s");
+    void awaitReady() {
+        await("every running broker knows every group's leader").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> Arrays.stream(brokers).allMatch(b -> b == null || b.replication().ready()));
     }
 
     @Override

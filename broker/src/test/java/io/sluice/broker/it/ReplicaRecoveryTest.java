@@ -1,5 +1,7 @@
 package io.sluice.broker.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -132,9 +134,13 @@ class ReplicaRecoveryTest {
     }
 
     /** Waits until broker {@code i} has applied, in every group it hosts, all that any running broker committed. */
-    static void awaitCaughtUp(MiniCluster c, int i) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (true) {
+    static void awaitCaughtUp(MiniCluster c, int i) {
+        await("broker " + i + " catches up").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50))
+                .until(() -> caughtUp(c, i));
+    }
+
+    private static boolean caughtUp(MiniCluster c, int i) {
+        {
             boolean done = c.broker(i).metadata().initialized();
             for (RaftGroupId g : c.broker(i).replication().raft().hostedGroups()) {
                 long committed = 0;
@@ -146,13 +152,7 @@ class ReplicaRecoveryTest {
                 }
                 done &= c.broker(i).replication().raft().division(g).getInfo().getLastAppliedIndex() >= committed;
             }
-            if (done) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("broker " + i + " did not catch up within 90 s");
-            }
-            TimeUnit.MILLISECONDS.sleep(50);
+            return done;
         }
     }
 

@@ -1,5 +1,7 @@
 package io.sluice.broker.it;
 
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -36,12 +38,11 @@ final class StreamsTestSupport {
      */
     static void createStream(MiniCluster c, String name, int shards) throws InterruptedException {
         c.stub(0).createStream(CreateStreamRequest.newBuilder().setStreamName(name).setShardCount(shards).build());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (int i = 0; i < c.size(); i++) {
-            while (c.running(i) && c.broker(i).metadata().stream(name) == null) {
-                assertThat(System.nanoTime()).as("broker %s applies the creation of %s", i, name).isLessThan(deadline);
-                TimeUnit.MILLISECONDS.sleep(5);
-            }
+            int b = i;
+            await("broker " + i + " applies the creation of " + name).atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(5))
+                    .until(() -> !c.running(b) || c.broker(b).metadata().stream(name) != null);
         }
     }
 

@@ -6,7 +6,7 @@ package io.sluice.broker.replication;
  * divergence, so the replica stops: the exception propagates out of the state machine's apply, Ratis stops that
  * group's member on this broker, and the other replicas go on. Recovery: stop the broker, delete this group's
  * directory under {@code data.dir/raft/} and the group's shard directories (or the whole data.dir), and start it
- * again; it rejoins by snapshot install from the leader (docs/operations.md, "A replica that stopped on divergence").
+ * again; it rejoins by snapshot install from the leader (docs/architecture.md, "The apply unit is closed").
  */
 public final class ReplicaDivergedException extends IllegalStateException {
     public ReplicaDivergedException(String message) {

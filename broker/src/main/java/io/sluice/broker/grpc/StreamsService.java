@@ -1,12 +1,14 @@
 package io.sluice.broker.grpc;
 
+import static io.sluice.common.GrpcCalls.async;
+import static io.sluice.common.GrpcCalls.sync;
+import static io.sluice.common.GrpcCalls.toStatus;
+
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.sluice.broker.stream.ControlPlane;
 import io.sluice.broker.stream.ReadPath;
 import io.sluice.broker.stream.WritePath;
-import io.sluice.common.GrpcErrors;
-import io.sluice.common.SluiceException;
 import io.sluice.proto.v1.CreateStreamRequest;
 import io.sluice.proto.v1.CreateStreamResponse;
 import io.sluice.proto.v1.DeleteStreamRequest;
@@ -15,7 +17,6 @@ import io.sluice.proto.v1.DescribeStreamRequest;
 import io.sluice.proto.v1.DescribeStreamResponse;
 import io.sluice.proto.v1.DescribeStreamSummaryRequest;
 import io.sluice.proto.v1.DescribeStreamSummaryResponse;
-import io.sluice.proto.v1.ErrorCode;
 import io.sluice.proto.v1.GetRecordsRequest;
 import io.sluice.proto.v1.GetRecordsResponse;
 import io.sluice.proto.v1.GetShardIteratorRequest;
@@ -31,20 +32,9 @@ import io.sluice.proto.v1.PutRecordsResponse;
 import io.sluice.proto.v1.StreamsGrpc;
 import io.sluice.proto.v1.SubscribeToShardEvent;
 import io.sluice.proto.v1.SubscribeToShardRequest;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import static io.sluice.common.GrpcCalls.async;
-import static io.sluice.common.GrpcCalls.sync;
-import static io.sluice.common.GrpcCalls.toStatus;
 
 /** The gRPC face of the Streams service: decodes calls, hands them to the handlers, maps errors to the catalogue. */
 public final class StreamsService extends StreamsGrpc.StreamsImplBase {
-    private static final Logger LOG = LoggerFactory.getLogger(StreamsService.class);
-
     private final ControlPlane control;
     private final WritePath writes;
     private final ReadPath reads;

@@ -1,14 +1,13 @@
 package io.sluice.broker.stream;
 
-import io.sluice.broker.replication.MetadataGroup;
 import io.sluice.broker.metadata.MetadataView;
+import io.sluice.broker.replication.MetadataGroup;
 import io.sluice.common.Limits;
 import io.sluice.common.ShardId;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.internal.v1.CreateStreamCommand;
 import io.sluice.proto.internal.v1.DeleteStreamCommand;
 import io.sluice.proto.internal.v1.MetadataCommand;
-import io.sluice.proto.internal.v1.MetadataResult;
 import io.sluice.proto.internal.v1.ShardRecord;
 import io.sluice.proto.internal.v1.StreamRecord;
 import io.sluice.proto.v1.CreateStreamRequest;
@@ -16,7 +15,6 @@ import io.sluice.proto.v1.CreateStreamResponse;
 import io.sluice.proto.v1.DescribeStreamRequest;
 import io.sluice.proto.v1.DescribeStreamResponse;
 import io.sluice.proto.v1.DescribeStreamSummaryResponse;
-import io.sluice.proto.v1.ErrorCode;
 import io.sluice.proto.v1.ListShardsRequest;
 import io.sluice.proto.v1.ListShardsResponse;
 import io.sluice.proto.v1.ListStreamsRequest;

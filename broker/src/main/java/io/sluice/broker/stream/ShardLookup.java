@@ -1,10 +1,11 @@
 package io.sluice.broker.stream;
 
-import io.sluice.broker.replication.DataGroups;
-import io.sluice.broker.replication.MetadataGroup;
 import com.google.protobuf.ByteString;
 import io.sluice.broker.metadata.MetadataView;
+import io.sluice.broker.replication.DataGroups;
+import io.sluice.broker.replication.MetadataGroup;
 import io.sluice.common.HashKey;
+import io.sluice.common.SequenceNumber;
 import io.sluice.common.ShardId;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.internal.v1.ShardRecord;
@@ -12,7 +13,6 @@ import io.sluice.proto.internal.v1.StreamRecord;
 import io.sluice.proto.v1.HashKeyRange;
 import io.sluice.proto.v1.SequenceNumberRange;
 import io.sluice.proto.v1.Shard;
-import io.sluice.common.SequenceNumber;
 import java.util.concurrent.CompletableFuture;
 
 /** Finding streams and shards in the metadata view, and their wire form. */

@@ -2,7 +2,6 @@ package io.sluice.broker.stream;
 
 import io.sluice.broker.replication.DataGroups;
 import io.sluice.broker.replication.MetadataGroup;
-import io.sluice.broker.metadata.MetadataView;
 import io.sluice.common.HashKey;
 import io.sluice.common.Limits;
 import io.sluice.common.SequenceNumber;

@@ -1,8 +1,7 @@
 package io.sluice.broker.it;
 
-import java.time.Duration;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.StatusRuntimeException;
 import io.sluice.common.GrpcErrors;
@@ -18,6 +17,7 @@ import io.sluice.proto.v1.ListDeliveryStreamsRequest;
 import io.sluice.proto.v1.ListDeliveryStreamsResponse;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,7 @@
 package io.sluice.broker.it;
 
-import java.time.Duration;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.StatusRuntimeException;
 import io.sluice.proto.v1.CreateStreamRequest;
@@ -12,10 +11,10 @@ import io.sluice.proto.v1.PutRecordsRequest;
 import io.sluice.proto.v1.PutRecordsResponse;
 import io.sluice.proto.v1.Shard;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,28 +1,19 @@
 package io.sluice.broker.it;
 
-import java.time.Duration;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import io.grpc.StatusRuntimeException;
 import io.sluice.proto.v1.CreateStreamRequest;
-import io.sluice.proto.v1.GetRecordsRequest;
-import io.sluice.proto.v1.GetRecordsResponse;
-import io.sluice.proto.v1.GetShardIteratorRequest;
 import io.sluice.proto.v1.ListShardsRequest;
 import io.sluice.proto.v1.PutRecordsRequest;
-import io.sluice.proto.v1.PutRecordsRequestEntry;
 import io.sluice.proto.v1.PutRecordsResponse;
-import io.sluice.proto.v1.PutRecordsResultEntry;
-import io.sluice.proto.v1.Record;
 import io.sluice.proto.v1.Shard;
-import io.sluice.proto.v1.ShardIteratorType;
 import io.sluice.proto.v1.StreamsGrpc;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

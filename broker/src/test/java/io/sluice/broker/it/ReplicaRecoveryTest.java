@@ -1,9 +1,9 @@
 package io.sluice.broker.it;
 
-import java.time.Duration;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import io.sluice.broker.Broker;
 import io.sluice.broker.storage.ShardKey;
@@ -11,16 +11,16 @@ import io.sluice.broker.storage.ShardLog;
 import io.sluice.broker.storage.StoredRecord;
 import io.sluice.proto.internal.v1.ShardRecord;
 import io.sluice.proto.internal.v1.StreamRecord;
-import com.google.common.util.concurrent.ListenableFuture;
 import io.sluice.proto.v1.CreateStreamRequest;
 import io.sluice.proto.v1.CreateStreamResponse;
-import io.sluice.proto.v1.StreamsGrpc;
 import io.sluice.proto.v1.PutRecordsRequest;
 import io.sluice.proto.v1.PutRecordsRequestEntry;
 import io.sluice.proto.v1.PutRecordsResponse;
+import io.sluice.proto.v1.StreamsGrpc;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,9 +1,8 @@
 package io.sluice.broker.it;
 
-import java.time.Duration;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
@@ -21,9 +20,9 @@ import io.sluice.proto.v1.PutRecordsResponse;
 import io.sluice.proto.v1.Record;
 import io.sluice.proto.v1.ShardIteratorType;
 import io.sluice.proto.v1.StreamsGrpc;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** Calls and assertions shared by the integration tests that speak gRPC to a {@link MiniCluster}. */

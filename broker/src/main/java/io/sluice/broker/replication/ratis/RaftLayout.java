@@ -1,8 +1,8 @@
 package io.sluice.broker.replication.ratis;
 
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.common.config.ConfigException;
 import io.sluice.broker.config.PeerAddress;
+import io.sluice.common.config.ConfigException;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;

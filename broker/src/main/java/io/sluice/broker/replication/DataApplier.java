@@ -10,6 +10,7 @@ import io.sluice.proto.internal.v1.ShardAppend;
 import io.sluice.proto.internal.v1.ShardAppendResult;
 import io.sluice.proto.internal.v1.ShardCounter;
 import io.sluice.proto.v1.ErrorCode;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Set;
@@ -22,8 +23,8 @@ import java.util.TreeSet;
  *
  * <p>Each append's records get the next positions of their shard and are stored in the shard's {@link ShardLog};
  * arrival times come from the entry's leader time (raised to the shard's last arrival). A stream deleted in the
- * metadata group reaches the group as {@code DataEntry.drop_stream_ids}: its shards here are deleted and later appends
- * to it are refused. Replay of entries after the last snapshot (after a restart) stores nothing twice: the shard log
+ * metadata group reaches the group as {@code DataEntry.drop_stream_ids}: the shards this group stored here are deleted
+ * and later appends to it are refused. Replay of entries after the last snapshot (after a restart) stores nothing twice: the shard log
  * recognises entries it already holds by their entry key.
  *
  * <p>Invariants checked on every apply, each a {@link ReplicaDivergedException} that stops the replica: the position
@@ -118,11 +119,12 @@ public final class DataApplier {
         if (!dropped.add(streamId)) {
             return;
         }
-        state.keySet().removeIf(k -> k.streamId() == streamId);
-        for (ShardKey k : shards.shardsOnDisk()) {
-            if (k.streamId() == streamId) {
-                shards.delete(k);
-            }
+        // Only the shards this group stored: another group's shards of the stream are that group's to drop, when its
+        // own log says so (deleting them here would race with its appends).
+        List<ShardKey> mine = state.keySet().stream().filter(k -> k.streamId() == streamId).toList();
+        for (ShardKey k : mine) {
+            state.remove(k);
+            shards.delete(k);
         }
     }
 

@@ -4,6 +4,7 @@ import io.sluice.broker.storage.ShardKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -129,6 +130,12 @@ public final class ShardStorage implements AutoCloseable {
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
+            }
+        } catch (NoSuchFileException e) {
+            // removed meanwhile by another deleter: what we wanted
+        } catch (UncheckedIOException e) {
+            if (!(e.getCause() instanceof NoSuchFileException)) {
+                throw e;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + dir, e);

@@ -6,6 +6,7 @@ import io.sluice.broker.metadata.MetadataView;
 import io.sluice.broker.replication.ClusterStatus;
 import io.sluice.broker.replication.DataGroups;
 import io.sluice.broker.replication.MetadataGroup;
+import io.sluice.broker.storage.ShardKey;
 import io.sluice.broker.storage.ShardStorage;
 import io.sluice.common.SluiceException;
 import io.sluice.proto.internal.v1.DataEntry;
@@ -109,12 +110,17 @@ public final class RatisReplication implements MetadataGroup, DataGroups, Cluste
         }
     }
 
-    /** For each data group this broker leads: a drop of every deleted stream the group has not dropped yet. */
+    /**
+     * For each data group this broker leads: a drop of every deleted stream the group has not dropped yet. Then the
+     * shard directories of deleted streams that every group hosted here has dropped are removed: no apply of this
+     * broker can touch them any more, and only directories a read opened without a write remain by then.
+     */
     private void proposeDrops() {
         List<Long> deleted = view().state().getDeletedStreamIdsList();
         if (deleted.isEmpty()) {
             return;
         }
+        removeLeftovers(deleted);
         for (Map.Entry<Integer, DataStateMachine> e : dataMachines.entrySet()) {
             RaftGroupId group = layout.dataGroups().get(e.getKey()).getGroupId();
             if (!raft.isLeader(group)) {
@@ -134,6 +140,21 @@ public final class RatisReplication implements MetadataGroup, DataGroups, Cluste
                     LOG.info("dropped the shard data of deleted streams {} in {}", missing, layout.groupName(group));
                 }
             });
+        }
+    }
+
+    private void removeLeftovers(List<Long> deleted) {
+        long hosted = layout.groupsOf(config.nodeId()).stream()
+                .filter(g -> layout.dataGroupIndex(g.getGroupId()) >= 0).count();
+        if (dataMachines.size() < hosted) {
+            return; // a hosted data group has not started yet
+        }
+        Set<Long> droppedEverywhere = new TreeSet<>(deleted);
+        dataMachines.values().forEach(m -> droppedEverywhere.retainAll(m.droppedStreams()));
+        for (ShardKey k : storage.shardsOnDisk()) {
+            if (droppedEverywhere.contains(k.streamId())) {
+                storage.delete(k);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.firehose;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
@@ -67,10 +69,8 @@ class FirehoseDeliveryTest {
                         "http://127.0.0.1:0")).awsAuthentication(org.gaul.s3proxy.auth.AuthenticationType.AWS_V2_OR_V4,
                         "ak", "sk").stopTimeout(0).build();
         s3Proxy.start();
-        long s3Deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!s3Proxy.getState().equals("STARTED") && System.nanoTime() < s3Deadline) {
-            Thread.sleep(10);
-        }
+        await("S3Proxy started").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                .until(() -> s3Proxy.getState().equals("STARTED"));
         String brokerAddress = "127.0.0.1:" + freePort();
         broker = Broker.start(BrokerConfig.of(Map.of(
                 "data.dir", dir.resolve("broker").toString(),
@@ -154,15 +154,15 @@ class FirehoseDeliveryTest {
         return ids;
     }
 
-    /** Polls until {@code expected} rows were delivered (or the deadline), then returns what was delivered. */
-    private static List<Long> awaitIds(Path root, int expected) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        List<Long> ids = deliveredIds(root);
-        while (ids.size() < expected && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            ids = deliveredIds(root);
-        }
-        return ids;
+    /** Waits until at least {@code expected} rows were delivered, then returns what was delivered. */
+    private static List<Long> awaitIds(Path root, int expected) {
+        AtomicReference<List<Long>> ids = new AtomicReference<>(List.of());
+        await("rows delivered under " + root).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    ids.set(deliveredIds(root));
+                    assertThat(ids.get()).hasSizeGreaterThanOrEqualTo(expected);
+                });
+        return ids.get();
     }
 
     @Test
@@ -257,21 +257,18 @@ class FirehoseDeliveryTest {
                         .setPrefix("clicks/").setBufferingHints(BufferingHints.newBuilder().setSizeInMibs(1)
                                 .setIntervalInSeconds(1)))
                 .build());
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         List<String> lines = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
-            lines.clear();
-            for (Path f : files(lake.resolve("clicks"), ".jsonl.snappy")) {
-                try (var in = new org.xerial.snappy.SnappyFramedInputStream(Files.newInputStream(f))) {
-                    lines.addAll(List.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-                            .split("\n")));
-                }
-            }
-            if (lines.size() >= 60) {
-                break;
-            }
-            Thread.sleep(100);
-        }
+        await("60 lines delivered").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    lines.clear();
+                    for (Path f : files(lake.resolve("clicks"), ".jsonl.snappy")) {
+                        try (var in = new org.xerial.snappy.SnappyFramedInputStream(Files.newInputStream(f))) {
+                            lines.addAll(List.of(new String(in.readAllBytes(),
+                                    java.nio.charset.StandardCharsets.UTF_8).split("\n")));
+                        }
+                    }
+                    assertThat(lines).hasSizeGreaterThanOrEqualTo(60);
+                });
         List<String> clicks = lines.stream().map(l -> l.substring(0, l.indexOf(",\"_shard_id\""))).toList();
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 60; i++) {

@@ -1,6 +1,7 @@
 package io.sluice.firehose;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
@@ -15,10 +16,12 @@ import io.sluice.proto.v1.DeliveryStreamDefinition;
 import io.sluice.proto.v1.DeliveryStreamCatalogGrpc;
 import io.sluice.proto.v1.PutRecordsRequest;
 import io.sluice.proto.v1.PutRecordsRequestEntry;
+import io.sluice.proto.v1.PutRecordsResponse;
 import io.sluice.proto.v1.SourceType;
 import io.sluice.proto.v1.StreamsGrpc;
 import java.io.File;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,6 +108,9 @@ class FirehoseKillNineTest {
                 "groups.per.broker", "1",
                 "raft.election.timeout.min.ms", "300",
                 "raft.election.timeout.max.ms", "600")))) {
+            // The sequence number of the last record of each shard: delivery is over when every shard's lease is
+            // checkpointed there.
+            Map<String, BigInteger> lastByShard = new HashMap<>();
             ManagedChannel channel = NettyChannelBuilder.forTarget(brokerAddress).usePlaintext().build();
             try {
                 StreamsGrpc.StreamsBlockingStub streams = StreamsGrpc.newBlockingStub(channel)
@@ -118,7 +124,9 @@ class FirehoseKillNineTest {
                         put.addRecords(PutRecordsRequestEntry.newBuilder().setPartitionKey("k" + id)
                                 .setData(ByteString.copyFromUtf8("{\"id\":" + id + ",\"pad\":\"" + pad + "\"}")));
                     }
-                    assertThat(streams.putRecords(put.build()).getFailedRecordCount()).isZero();
+                    PutRecordsResponse stored = streams.putRecords(put.build());
+                    assertThat(stored.getFailedRecordCount()).isZero();
+                    DeliveryCheckpoints.noteLast(lastByShard, stored);
                 }
                 // Definitions are stored through the brokers' catalog, as a Firehose instance stores them.
                 DeliveryStreamCatalogGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
@@ -136,26 +144,29 @@ class FirehoseKillNineTest {
             }
 
             Process first = startFirehose(brokerAddress, dir.resolve("firehose-1.log"));
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             // Kill as soon as the first object is visible: the other shards' batches of ~1 MiB are being written.
-            while (visibleFiles(lake).isEmpty() && System.nanoTime() < deadline && first.isAlive()) {
-                Thread.sleep(5);
-            }
+            await("a first visible object (or the first process's end)").atMost(Duration.ofSeconds(90))
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                    .until(() -> !visibleFiles(lake).isEmpty() || !first.isAlive());
             assertThat(first.isAlive()).as("first Firehose process, see " + dir.resolve("firehose-1.log")).isTrue();
             int before = visibleFiles(lake).size();
             first.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL
             assertThat(before).as("objects delivered before the kill").isBetween(1, RECORDS / 100);
 
             Process second = startFirehose(brokerAddress, dir.resolve("firehose-2.log"));
+            ManagedChannel leases = NettyChannelBuilder.forTarget(brokerAddress).usePlaintext().build();
             try {
+                await("all " + RECORDS + " records visible, see " + dir.resolve("firehose-2.log"))
+                        .atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> deliveredIds(lake).size() >= RECORDS);
+                // Would a duplicate object still appear, from a batch the restarted process delivers again from an
+                // older checkpoint? Not once every shard's lease is checkpointed at the shard's last record: the
+                // checkpoint comes after the batch's objects are completely written, and nothing before it is
+                // read again. (The killed process is gone: waited for above.)
+                await("every shard checkpointed at its last record").atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(200)).untilAsserted(() -> DeliveryCheckpoints.assertReached(
+                                DeliveryCheckpoints.of(leases, "orders", "orders-lake"), lastByShard));
                 List<Long> ids = deliveredIds(lake);
-                deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-                while (ids.size() < RECORDS && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
-                    ids = deliveredIds(lake);
-                }
-                Thread.sleep(3_000); // would a duplicate object still appear?
-                ids = deliveredIds(lake);
                 Map<Long, Integer> counts = new HashMap<>();
                 ids.forEach(id -> counts.merge(id, 1, Integer::sum));
                 List<Long> expected = new ArrayList<>();
@@ -168,6 +179,7 @@ class FirehoseKillNineTest {
                 assertThat(visibleFiles(lake)).allMatch(f -> f.toString().endsWith(".parquet")
                         && f.toString().contains(File.separator + "orders" + File.separator));
             } finally {
+                leases.shutdownNow();
                 second.destroy();
                 second.waitFor(30, TimeUnit.SECONDS);
                 // What the restart did (replayed batches are logged), for the test report.

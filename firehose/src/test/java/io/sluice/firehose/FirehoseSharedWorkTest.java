@@ -1,6 +1,7 @@
 package io.sluice.firehose;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
@@ -14,11 +15,15 @@ import io.sluice.proto.v1.CreateDeliveryStreamRequest;
 import io.sluice.proto.v1.CreateStreamRequest;
 import io.sluice.proto.v1.DeliveryStreamDefinition;
 import io.sluice.proto.v1.FirehoseGrpc;
+import io.sluice.proto.v1.ListShardsRequest;
 import io.sluice.proto.v1.PutRecordsRequest;
 import io.sluice.proto.v1.PutRecordsRequestEntry;
+import io.sluice.proto.v1.PutRecordsResponse;
+import io.sluice.proto.v1.Shard;
 import io.sluice.proto.v1.SourceType;
 import io.sluice.proto.v1.StreamsGrpc;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -126,16 +131,41 @@ class FirehoseSharedWorkTest {
                                 .setData(ByteString.copyFromUtf8("{\"id\":" + n + "}")));
                     }
                     assertThat(streams.putRecords(put.build()).getFailedRecordCount()).isZero();
+                    // Paces the producer (not a wait for a condition): records keep coming for 8 s while the two
+                    // instances take shards from each other.
                     Thread.sleep(200);
                 }
+                int records = n;
+                await("all " + records + " records delivered").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200)).until(() -> deliveredIds(lake).size() >= records);
+
+                // Would a duplicate object still appear, e.g. from an instance that lost a shard with a batch
+                // buffered, or one that reads a shard again from an older checkpoint? Put one marker record into
+                // every shard now, after every record was delivered, and wait until every shard's lease is
+                // checkpointed at its marker. Then each shard's owner has written and checkpointed everything up to
+                // a record put after all the others were delivered (no owner reads them again), and the markers'
+                // batches were due a buffering interval after the markers came, so every batch any instance
+                // buffered before them was due earlier: delivered, or dropped with its lease, by then.
+                Map<String, BigInteger> markers = new HashMap<>();
+                List<Shard> shards = StreamsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .listShards(ListShardsRequest.newBuilder().setStreamName("in").build()).getShardsList();
+                assertThat(shards).hasSize(4);
+                PutRecordsRequest.Builder put = PutRecordsRequest.newBuilder().setStreamName("in");
+                for (Shard shard : shards) {
+                    put.addRecords(PutRecordsRequestEntry.newBuilder().setPartitionKey("marker")
+                            .setExplicitHashKey(shard.getHashKeyRange().getStartingHashKey())
+                            .setData(ByteString.copyFromUtf8("{\"id\":" + n++ + "}")));
+                }
+                PutRecordsResponse marked = StreamsGrpc.newBlockingStub(channel).withDeadlineAfter(30,
+                        TimeUnit.SECONDS).putRecords(put.build());
+                assertThat(marked.getFailedRecordCount()).isZero();
+                DeliveryCheckpoints.noteLast(markers, marked);
+                assertThat(markers.keySet()).as("a marker in every shard")
+                        .containsExactlyInAnyOrderElementsOf(shards.stream().map(Shard::getShardId).toList());
+                await("every shard checkpointed at its marker").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200)).untilAsserted(() -> DeliveryCheckpoints.assertReached(
+                                DeliveryCheckpoints.of(channel, "in", "shared"), markers));
                 List<Long> ids = deliveredIds(lake);
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (ids.size() < n && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
-                    ids = deliveredIds(lake);
-                }
-                Thread.sleep(2_000); // would a duplicate object still appear?
-                ids = deliveredIds(lake);
                 Map<Long, Integer> counts = new HashMap<>();
                 ids.forEach(id -> counts.merge(id, 1, Integer::sum));
                 assertThat(counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList())

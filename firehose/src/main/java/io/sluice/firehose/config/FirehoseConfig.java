@@ -1,39 +1,39 @@
 package io.sluice.firehose.config;
 
+import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.ConfigValues;
+import io.sluice.common.config.HostPort;
+import io.sluice.common.config.Setting;
+import io.sluice.common.config.SettingsTable;
 import io.sluice.firehose.delivery.RetryPolicy;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 
 /**
  * A Firehose process's configuration, parsed once from a properties file, environment variables
  * ({@code SLUICE_FIREHOSE_CLIENT_ADDRESS} for {@code client.address}) and command-line overrides
  * ({@code --client.address=127.0.0.1:7901}), in increasing precedence, and validated as a whole before the process
  * starts; errors name the key. Immutable. Delivery-stream definitions are not here: they are cluster metadata.
+ * Declared in one {@link SettingsTable} ({@link #TABLE}) of the common configuration mechanism, which also
+ * generates {@code --help} and the reference in docs/firehose.md.
  */
 public final class FirehoseConfig {
     public static final Setting<String> INSTANCE_ID = Setting.ofString("instance.id", "firehose-1",
             s -> s.matches("[a-zA-Z0-9_.:-]{1,128}"), "[a-zA-Z0-9_.:-]{1,128}",
             "This instance's id: its worker id in consumer leases, and in logs; unique among Firehose instances.");
-    public static final Setting<HostPort> CLIENT_ADDRESS = new Setting<>("client.address", "host:port",
-            "127.0.0.1:7900", HostPort::parse, h -> true, "host:port, port 0 picks a free one",
-            "Where Firehose serves the sluice.v1.Firehose gRPC API.", false);
-    public static final Setting<HostPort> METRICS_ADDRESS = new Setting<>("metrics.address", "host:port",
-            "127.0.0.1:7901", HostPort::parse, h -> true, "host:port, port 0 picks a free one",
-            "Where Prometheus metrics (/metrics) and the health check (/health) are served over HTTP.", false);
-    public static final Setting<List<HostPort>> CLUSTER_ENDPOINTS = new Setting<>("cluster.endpoints",
+    public static final Setting<HostPort> CLIENT_ADDRESS = Setting.ofAddress("client.address", "127.0.0.1:7900",
+            "host:port, port 0 picks a free one", "Where Firehose serves the sluice.v1.Firehose gRPC API.");
+    public static final Setting<HostPort> METRICS_ADDRESS = Setting.ofAddress("metrics.address", "127.0.0.1:7901",
+            "host:port, port 0 picks a free one",
+            "Where Prometheus metrics (/metrics) and the health check (/health) are served over HTTP.");
+    public static final Setting<List<HostPort>> CLUSTER_ENDPOINTS = Setting.of("cluster.endpoints",
             "a comma-separated list of host:port", "127.0.0.1:7700", FirehoseConfig::parseEndpoints,
             l -> !l.isEmpty() && l.stream().allMatch(h -> h.port() > 0), "one or more host:port with fixed ports",
-            "Brokers of the Sluice cluster to bootstrap from (any will do).", false);
+            "Brokers of the Sluice cluster to bootstrap from (any will do).");
     public static final Setting<String> S3A_ENDPOINT = Setting.ofString("s3a.endpoint", "",
             s -> s.isEmpty() || s.matches("https?://[^/\\s]+/?"), "empty (AWS) or http(s)://host[:port]",
             "S3 endpoint of an S3-compatible store (fs.s3a.endpoint); empty for AWS S3.");
@@ -52,10 +52,10 @@ public final class FirehoseConfig {
             600_000, "Wait after a failed write to the destination, ms; doubles per attempt.");
     public static final Setting<Long> RETRY_BACKOFF_MAX_MS = Setting.ofLong("delivery.retry.backoff.max.ms", 10_000,
             0, 3_600_000, "Longest wait between attempts of one write, ms; >= delivery.retry.backoff.ms.");
-    public static final Setting<Long> BUFFER_MEMORY_BYTES = new Setting<>("delivery.buffer.memory.bytes",
+    public static final Setting<Long> BUFFER_MEMORY_BYTES = Setting.of("delivery.buffer.memory.bytes",
             "bytes, or N% of the maximum heap", "25%", FirehoseConfig::parseMemory, v -> v >= 1 << 20,
             "1048576 or more bytes, or 1%..90%", "Bound on the record data buffered by all shards of all delivery "
-            + "streams of this process; past it the largest batch is delivered before its buffering hints.", false);
+            + "streams of this process; past it the largest batch is delivered before its buffering hints.");
 
     public static final Setting<Long> LEASE_DURATION_MS = Setting.ofLong("lease.duration.ms", 10_000, 1_000,
             600_000, "How long this instance's shard leases last without renewal; a crashed instance's shards wait "
@@ -71,20 +71,23 @@ public final class FirehoseConfig {
                     + "removed when older and behind the shard's checkpoint. A Firehose instance paused longer than "
                     + "this past its lease could write a duplicate cut (see docs/firehose.md).");
 
-    public static final List<Setting<?>> SETTINGS = List.of(INSTANCE_ID, CLIENT_ADDRESS, METRICS_ADDRESS, CLUSTER_ENDPOINTS,
-            S3A_ENDPOINT, S3A_PATH_STYLE_ACCESS, S3A_REGION, S3A_ACCESS_KEY, S3A_SECRET_KEY, RETRY_MAX_ATTEMPTS,
-            RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS, BUFFER_MEMORY_BYTES, INTENT_RETENTION_HOURS, LEASE_DURATION_MS, FLUSH_CHECK_INTERVAL_MS,
-            DEFINITIONS_REFRESH_INTERVAL_MS);
+    public static final List<Setting<?>> SETTINGS = List.of(INSTANCE_ID, CLIENT_ADDRESS, METRICS_ADDRESS,
+            CLUSTER_ENDPOINTS, S3A_ENDPOINT, S3A_PATH_STYLE_ACCESS, S3A_REGION, S3A_ACCESS_KEY, S3A_SECRET_KEY,
+            RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS, BUFFER_MEMORY_BYTES, INTENT_RETENTION_HOURS,
+            LEASE_DURATION_MS, FLUSH_CHECK_INTERVAL_MS, DEFINITIONS_REFRESH_INTERVAL_MS);
 
-    private final Map<Setting<?>, Object> values;
+    /** Firehose's one declaration table: parsing, the environment and flags, --help and the docs reference. */
+    public static final SettingsTable TABLE = new SettingsTable("sluice-firehose", "SLUICE_FIREHOSE_",
+            "docs/firehose.md", SETTINGS, FirehoseConfig::validateTogether);
 
-    private FirehoseConfig(Map<Setting<?>, Object> values) {
+    private final ConfigValues values;
+
+    private FirehoseConfig(ConfigValues values) {
         this.values = values;
     }
 
-    @SuppressWarnings("unchecked")
     public <T> T get(Setting<T> setting) {
-        return (T) values.get(setting);
+        return values.get(setting);
     }
 
     public String instanceId() {
@@ -124,7 +127,7 @@ public final class FirehoseConfig {
 
     /** Builds a config from explicit values only (defaults for the rest); for tests and embedding. */
     public static FirehoseConfig of(Map<String, String> values) {
-        return parse(values);
+        return new FirehoseConfig(TABLE.of(values));
     }
 
     /**
@@ -133,52 +136,26 @@ public final class FirehoseConfig {
      * @throws ConfigException naming the key of the first bad value, or an unknown key
      */
     public static FirehoseConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
-        Map<String, String> raw = new LinkedHashMap<>();
-        if (file != null) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(file)) {
-                p.load(r);
-            } catch (IOException e) {
-                throw new ConfigException("--config", "cannot read " + file + ": " + e.getMessage());
-            }
-            p.stringPropertyNames().forEach(k -> raw.put(k, p.getProperty(k)));
-        }
-        for (Setting<?> s : SETTINGS) {
-            String v = env.get(s.envName());
-            if (v != null) {
-                raw.put(s.key(), v);
-            }
-        }
-        raw.putAll(overrides);
-        return parse(raw);
+        return new FirehoseConfig(TABLE.load(file, env, overrides));
     }
 
-    private static FirehoseConfig parse(Map<String, String> raw) {
-        Set<String> known = new HashSet<>();
-        Map<Setting<?>, Object> values = new LinkedHashMap<>();
-        for (Setting<?> s : SETTINGS) {
-            known.add(s.key());
-            values.put(s, s.parse(raw.getOrDefault(s.key(), s.defaultText())));
+    /** Wraps values parsed from {@link #TABLE} (by the launcher). */
+    public static FirehoseConfig of(ConfigValues values) {
+        if (values.table() != TABLE) {
+            throw new IllegalArgumentException("values of " + values.table().processName() + ", not of Firehose");
         }
-        for (String k : raw.keySet()) {
-            if (!known.contains(k)) {
-                throw new ConfigException(k, "unknown setting (see docs/firehose.md for the list)");
-            }
-        }
-        FirehoseConfig c = new FirehoseConfig(values);
-        c.validateTogether();
-        return c;
+        return new FirehoseConfig(values);
     }
 
-    private void validateTogether() {
-        if (get(S3A_ACCESS_KEY).isEmpty() != get(S3A_SECRET_KEY).isEmpty()) {
-            throw new ConfigException(get(S3A_ACCESS_KEY).isEmpty() ? S3A_ACCESS_KEY.key() : S3A_SECRET_KEY.key(),
-                    "must be set together with " + (get(S3A_ACCESS_KEY).isEmpty() ? S3A_SECRET_KEY.key()
+    private static void validateTogether(ConfigValues c) {
+        if (c.get(S3A_ACCESS_KEY).isEmpty() != c.get(S3A_SECRET_KEY).isEmpty()) {
+            throw new ConfigException(c.get(S3A_ACCESS_KEY).isEmpty() ? S3A_ACCESS_KEY.key() : S3A_SECRET_KEY.key(),
+                    "must be set together with " + (c.get(S3A_ACCESS_KEY).isEmpty() ? S3A_SECRET_KEY.key()
                     : S3A_ACCESS_KEY.key()));
         }
-        if (get(RETRY_BACKOFF_MAX_MS) < get(RETRY_BACKOFF_MS)) {
-            throw new ConfigException(RETRY_BACKOFF_MAX_MS.key(), "must be at least " + RETRY_BACKOFF_MS.key() + " ("
-                    + get(RETRY_BACKOFF_MS) + ")");
+        if (c.get(RETRY_BACKOFF_MAX_MS) < c.get(RETRY_BACKOFF_MS)) {
+            throw new ConfigException(RETRY_BACKOFF_MAX_MS.key(), "must be at least " + RETRY_BACKOFF_MS.key()
+                    + " (" + c.get(RETRY_BACKOFF_MS) + ")");
         }
     }
 
@@ -204,15 +181,8 @@ public final class FirehoseConfig {
         return List.copyOf(out);
     }
 
-    /** The configuration reference, as Markdown, generated from {@link #SETTINGS}. */
+    /** The configuration reference, as Markdown, generated from {@link #TABLE}. */
     public static String referenceMarkdown() {
-        StringBuilder sb = new StringBuilder("| key | environment | type | default | valid | meaning |\n");
-        sb.append("|---|---|---|---|---|---|\n");
-        for (Setting<?> s : SETTINGS) {
-            sb.append("| `").append(s.key()).append("` | `").append(s.envName()).append("` | ").append(s.type())
-                    .append(" | `").append(s.defaultText()).append("` | ").append(s.validText()).append(" | ")
-                    .append(s.doc()).append(" |\n");
-        }
-        return sb.toString();
+        return TABLE.referenceMarkdown();
     }
 }

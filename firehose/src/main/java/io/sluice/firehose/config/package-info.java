@@ -1,2 +1,5 @@
-/** The Firehose process's configuration: one declaration per setting, parsed once, validated with errors naming the key. */
+/**
+ * The Firehose process's configuration: its settings declared once in a {@code io.sluice.common.config.SettingsTable},
+ * parsed once, validated with errors naming the key.
+ */
 package io.sluice.firehose.config;

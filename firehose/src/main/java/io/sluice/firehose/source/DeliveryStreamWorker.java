@@ -2,9 +2,9 @@ package io.sluice.firehose.source;
 
 import io.sluice.client.consumer.SluiceConsumer;
 import io.sluice.client.consumer.StartPosition;
+import io.sluice.common.config.HostPort;
 import io.sluice.firehose.api.Definitions;
 import io.sluice.firehose.config.FirehoseConfig;
-import io.sluice.firehose.config.HostPort;
 import io.sluice.firehose.delivery.BufferBudget;
 import io.sluice.firehose.delivery.DeliveryMetrics;
 import io.sluice.firehose.delivery.DeliveryStreamConfig;

@@ -3,6 +3,13 @@ package io.sluice.firehose.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.HostPort;
+import io.sluice.common.config.LauncherArgs;
+import io.sluice.common.config.Setting;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +58,8 @@ class FirehoseConfigTest {
         assertThatThrownBy(() -> FirehoseConfig.of(Map.of("s3a.path.style.access", "yes")))
                 .hasMessageStartingWith("config s3a.path.style.access: must be true|false");
         assertThatThrownBy(() -> FirehoseConfig.of(Map.of("no.such.key", "1")))
-                .hasMessage("config no.such.key: unknown setting (see docs/firehose.md for the list)");
+                .hasMessage("config no.such.key: unknown setting (see docs/firehose.md or sluice-firehose --help for "
+                        + "the list)");
     }
 
     @Test
@@ -89,5 +97,32 @@ class FirehoseConfigTest {
         assertThatThrownBy(() -> FirehoseConfig.of(Map.of("s3a.access.key", "ak")))
                 .hasMessageNotContaining("ak ");
         assertThat(FirehoseConfig.referenceMarkdown()).contains("| `s3a.secret.key` | `SLUICE_FIREHOSE_S3A_SECRET_KEY` |");
+    }
+
+    @Test
+    void help_printsUsageWithEveryKey_andRunsNothing() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        assertThat(LauncherArgs.loadOrPrint(FirehoseConfig.TABLE, new String[] {"--help"}, Map.of(), out)).isNull();
+        String usage = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(usage).startsWith("usage: sluice-firehose [--config FILE] [--KEY=VALUE ...]")
+                .contains("docs/firehose.md");
+        for (Setting<?> s : FirehoseConfig.SETTINGS) {
+            assertThat(usage).contains("--" + s.key() + "=").contains(FirehoseConfig.TABLE.envName(s));
+        }
+    }
+
+    @Test
+    void launcherArguments_areLoadedFromTheTable() {
+        FirehoseConfig c = FirehoseConfig.of(LauncherArgs.loadOrPrint(FirehoseConfig.TABLE,
+                new String[] {"--instance.id=from-flag", "--client.address=127.0.0.1:0"},
+                Map.of("SLUICE_FIREHOSE_INSTANCE_ID", "from-env"), System.out));
+        assertThat(c.instanceId()).isEqualTo("from-flag");
+        assertThat(c.clientAddress()).isEqualTo(new HostPort("127.0.0.1", 0));
+        assertThatThrownBy(() -> LauncherArgs.loadOrPrint(FirehoseConfig.TABLE, new String[] {"--no.such.key=1"},
+                Map.of(), System.out)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sluice-firehose --help");
+        assertThatThrownBy(() -> LauncherArgs.loadOrPrint(FirehoseConfig.TABLE, new String[] {"stray"}, Map.of(),
+                System.out)).isInstanceOf(ConfigException.class).hasMessageStartingWith("config stray: unknown argument");
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.firehose.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.URI;
@@ -58,10 +59,8 @@ class DestinationTest {
                 .stopTimeout(0)
                 .build();
         s3Proxy.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!s3Proxy.getState().equals("STARTED") && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        await("S3Proxy started").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                .until(() -> s3Proxy.getState().equals("STARTED"));
     }
 
     @AfterAll

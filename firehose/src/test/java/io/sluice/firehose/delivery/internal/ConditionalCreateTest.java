@@ -1,6 +1,7 @@
 package io.sluice.firehose.delivery.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -34,10 +35,8 @@ class ConditionalCreateTest {
         s3Proxy = S3Proxy.builder().blobStore(blobStore).endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "k", "s").stopTimeout(0).build();
         s3Proxy.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!s3Proxy.getState().equals("STARTED") && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        await("S3Proxy started").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                .until(() -> s3Proxy.getState().equals("STARTED"));
     }
 
     @AfterAll

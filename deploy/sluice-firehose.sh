@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one Firehose process in the foreground: sluice-firehose.sh [--config FILE] [--key=value ...]
-# (--print-config-reference lists the settings; SLUICE_HEAP: heap flag, default -Xmx1g). In a source tree it needs a
-# build first: ./mvnw -B -q install -DskipTests
+# (--help lists every setting and exits; --print-config-reference prints the reference table; SLUICE_HEAP: heap flag,
+# default -Xmx1g). In a source tree it needs a build first: ./mvnw -B -q install -DskipTests
 set -euo pipefail
 # shellcheck source=../build-support/launch.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../build-support/launch.sh"

@@ -1,5 +1,8 @@
 package io.sluice.firehose.api;
 
+import static io.sluice.common.GrpcCalls.async;
+import static io.sluice.common.GrpcCalls.sync;
+
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import io.sluice.client.producer.Producer;
@@ -37,10 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Firehose gRPC API (firehose.proto): definitions are validated here and kept in the cluster's metadata group
@@ -48,7 +48,6 @@ import org.slf4j.LoggerFactory;
  * producer SDK before they are acknowledged.
  */
 public final class FirehoseService extends FirehoseGrpc.FirehoseImplBase {
-    private static final Logger LOG = LoggerFactory.getLogger(FirehoseService.class);
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,64}");
     /** How long a definition looked up for puts is reused before it is described again. */
     static final long DEFINITION_CACHE_MS = 5_000;
@@ -265,44 +264,5 @@ public final class FirehoseService extends FirehoseGrpc.FirehoseImplBase {
             throw SluiceException.invalidArgument(field, "a delivery stream name matching [a-zA-Z0-9_.-]{1,64}",
                     name.isEmpty() ? "an empty name" : "'" + name + "'");
         }
-    }
-
-    private static <T> void sync(StreamObserver<T> out, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (RuntimeException e) {
-            out.onError(toStatus(e));
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
-    }
-
-    private static <T> void async(StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
-        CompletableFuture<T> f;
-        try {
-            f = call.get();
-        } catch (RuntimeException e) {
-            out.onError(toStatus(e));
-            return;
-        }
-        f.whenComplete((result, error) -> {
-            if (error != null) {
-                out.onError(toStatus(error));
-            } else {
-                out.onNext(result);
-                out.onCompleted();
-            }
-        });
-    }
-
-    private static RuntimeException toStatus(Throwable t) {
-        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        if (!(cause instanceof SluiceException)) {
-            LOG.error("unexpected failure serving a call", cause);
-            cause = SluiceException.of(ErrorCode.INTERNAL, "internal error: " + cause, cause);
-        }
-        return GrpcErrors.toStatus((SluiceException) cause);
     }
 }

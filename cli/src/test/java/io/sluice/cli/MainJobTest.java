@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The README's main job, {@code deploy/run-local.sh}, run as a user runs it (a broker and a Firehose as real
  * processes, on free loopback ports, with the data directory in a temporary folder): the first run stays up until
  * SIGINT (Ctrl-C) and then stops both processes; the second, bounded run reuses the data and must see every event
- * of its run delivered as Parquet exactly once. Needs the packaged broker and Firehose (the reactor builds them
- * before this module's tests).
+ * of its run delivered as Parquet exactly once. Needs the packaged broker, Firehose and examples (the demo the job
+ * runs); the reactor builds them before this module's tests.
  */
 class MainJobTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();

@@ -9,6 +9,24 @@
 # Bounded mode (DEMO_EXIT=1, or CI=true): stop everything after the demo and exit with the demo's status (non-zero
 # unless every event of the run was delivered exactly once).
 set -euo pipefail
+usage() {
+  cat <<'EOT'
+usage: run-local.sh [--help]
+Starts one broker and one Firehose on loopback and runs the delivery demo against them (the README's main job); both
+keep running until Ctrl-C. Takes no arguments; the environment configures it:
+  SLUICE_DATA_DIR       data and logs (default ./data; the demo delivers to DIR/delivered)
+  SLUICE_PORT           the broker's client port (default 7700; Raft on +100)
+  SLUICE_FIREHOSE_PORT  Firehose's API port (default 7900; metrics on +1)
+  DEMO_EVENTS           events the demo puts (default 200)
+  DEMO_EXIT=1, CI=true  stop after the demo and exit with its status (0 only when every event of the run was
+                        delivered exactly once)
+EOT
+}
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  "") ;;
+  *) echo "run-local.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../build-support/launch.sh
 . "$here/../build-support/launch.sh"

@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
 # The main job on one machine: one broker (data under ./data/broker) and one Firehose delivering to
-# ./data/delivered, plus a demo that creates the stream demo-events and the delivery stream demo-to-parquet, puts
-# sample JSON events with the producer SDK and shows the Parquet objects they were delivered in (path, row count, a
-# few rows). Both processes keep running until Ctrl-C; running it again reuses the data.
+# ./data/delivered, plus a demo (io.sluice.examples.DeliveryDemo, from the examples module) that creates the stream
+# demo-events and the delivery stream demo-to-parquet, puts sample JSON events with the producer SDK and shows the
+# Parquet objects they were delivered in (path, row count, a few rows). Both processes keep running until Ctrl-C;
+# running it again reuses the data.
 # SLUICE_DATA_DIR (default ./data), SLUICE_PORT (7700; Raft on +100) and SLUICE_FIREHOSE_PORT (7900; metrics on +1)
-# move it elsewhere.
+# move it elsewhere; DEMO_EVENTS (200) is how many events the demo puts.
 # Bounded mode (DEMO_EXIT=1, or CI=true): stop everything after the demo and exit with the demo's status (non-zero
 # unless every event of the run was delivered exactly once).
 set -euo pipefail
+usage() {
+  cat <<'EOT'
+usage: run-local.sh [--help]
+Starts one broker and one Firehose on loopback and runs the delivery demo against them (the README's main job); both
+keep running until Ctrl-C. Takes no arguments; the environment configures it:
+  SLUICE_DATA_DIR       data and logs (default ./data; the demo delivers to DIR/delivered)
+  SLUICE_PORT           the broker's client port (default 7700; Raft on +100)
+  SLUICE_FIREHOSE_PORT  Firehose's API port (default 7900; metrics on +1)
+  DEMO_EVENTS           events the demo puts (default 200)
+  DEMO_EXIT=1, CI=true  stop after the demo and exit with its status (0 only when every event of the run was
+                        delivered exactly once)
+EOT
+}
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  "") ;;
+  *) echo "run-local.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../build-support/launch.sh
 . "$here/../build-support/launch.sh"
@@ -16,7 +35,7 @@ port=${SLUICE_PORT:-7700}
 firehose_port=${SLUICE_FIREHOSE_PORT:-7900}
 events=${DEMO_EVENTS:-200}
 data=${SLUICE_DATA_DIR:-./data}
-for module in broker firehose; do
+for module in broker firehose examples; do
   sluice_classpath "$module" > /dev/null || exit 2
 done
 mkdir -p "$data/delivered"
@@ -51,7 +70,7 @@ echo "firehose started (pid $firehose, log $data/firehose.log, endpoint 127.0.0.
 
 status=0
 # The demo runs in a subshell so that sluice_exec's exec replaces the subshell, not this script.
-(sluice_exec firehose io.sluice.firehose.demo.DeliveryDemo -Xmx512m --broker=127.0.0.1:$port \
+(sluice_exec examples io.sluice.examples.DeliveryDemo -Xmx512m --broker=127.0.0.1:$port \
   --firehose=127.0.0.1:$firehose_port --destination="file://$data/delivered" --events="$events") || status=$?
 if [ "${DEMO_EXIT:-}" = 1 ] || [ "${CI:-}" = true ]; then
   exit "$status"

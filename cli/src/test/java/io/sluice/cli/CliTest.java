@@ -1,6 +1,7 @@
 package io.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -29,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,13 +58,8 @@ class CliTest {
         endpoint = "127.0.0.1:" + client;
         broker = Broker.start(BrokerConfig.of(Map.of("data.dir", dir.resolve("b").toString(),
                 "client.address", endpoint, "raft.address", "127.0.0.1:" + raft)), Clock.systemUTC());
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!everyGroupHasALeader()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the broker's groups did not all elect a leader within 30 s");
-            }
-            Thread.sleep(100);
-        }
+        await("every group of the broker elects a leader").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(CliTest::everyGroupHasALeader);
         firehose = Firehose.start(FirehoseConfig.of(Map.of("client.address", "127.0.0.1:0",
                 "metrics.address", "127.0.0.1:0", "cluster.endpoints", endpoint,
                 "definitions.refresh.interval.ms", "200", "flush.check.interval.ms", "50")));
@@ -177,7 +174,7 @@ class CliTest {
         for (int i = 0; i < 5; i++) {
             assertThat(run("put", "clicks", "--explicit-hash-key", "0", "r" + i).exit).isZero();
         }
-        Thread.sleep(50);
+        Thread.sleep(50); // not a wait for a condition: the gap in arrival times that the lag below measures
         assertThat(run("put", "clicks", "--explicit-hash-key", "0", "newest").exit).isZero();
         Result got = run("get", "clicks", "--shard-id", "shardId-000000000000", "--output", "json");
         String second = parse(got.out, GetRecordsResponse.newBuilder()).getRecords(1).getSequenceNumber();
@@ -271,12 +268,10 @@ class CliTest {
         assertThat(many.out).contains("\"put\": 700").contains("\"failed\": 1").contains("line 701")
                 .contains("1024000");
 
-        long deadline = System.nanoTime() + 60_000_000_000L;
+        await("701 records delivered").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(deliveredNumbers(out)).as("records delivered so far")
+                        .hasSizeGreaterThanOrEqualTo(701));
         List<Long> delivered = deliveredNumbers(out);
-        while (delivered.size() < 701 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            delivered = deliveredNumbers(out);
-        }
         List<Long> expected = new ArrayList<>();
         for (long i = -1; i < 700; i++) {
             expected.add(i);

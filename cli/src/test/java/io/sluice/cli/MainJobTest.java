@@ -1,12 +1,15 @@
 package io.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The README's main job, {@code deploy/run-local.sh}, run as a user runs it (a broker and a Firehose as real
  * processes, on free loopback ports, with the data directory in a temporary folder): the first run stays up until
  * SIGINT (Ctrl-C) and then stops both processes; the second, bounded run reuses the data and must see every event
- * of its run delivered as Parquet exactly once. Needs the packaged broker and Firehose (the reactor builds them
- * before this module's tests).
+ * of its run delivered as Parquet exactly once. Needs the packaged broker, Firehose and examples (the demo the job
+ * runs); the reactor builds them before this module's tests.
  */
 class MainJobTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -84,18 +87,20 @@ class MainJobTest {
         return pb.start();
     }
 
-    private static void awaitOutput(Process p, Path log, String text, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!Files.readString(log, StandardCharsets.UTF_8).contains(text)) {
-            if (!p.isAlive()) {
-                throw new AssertionError("run-local.sh exited with " + p.exitValue() + " before printing '" + text
-                        + "':\n" + Files.readString(log));
-            }
-            if (System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                throw new AssertionError("no '" + text + "' within " + seconds + " s:\n" + Files.readString(log));
-            }
-            Thread.sleep(200);
+    /** Waits until {@code log} shows {@code text}; fails at once, with the log, if the script exits before that. */
+    private static void awaitOutput(Process p, Path log, String text, int seconds) {
+        await("'" + text + "' from run-local.sh").atMost(Duration.ofSeconds(seconds))
+                .pollInterval(Duration.ofMillis(200))
+                .failFast("run-local.sh exited before printing '" + text + "'", () -> assertThat(p.isAlive())
+                        .as(() -> "exited with " + p.exitValue() + ":\n" + read(log)).isTrue())
+                .untilAsserted(() -> assertThat(read(log)).contains(text));
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

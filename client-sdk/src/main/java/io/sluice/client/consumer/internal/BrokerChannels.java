@@ -1,5 +1,6 @@
 package io.sluice.client.consumer.internal;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.sluice.common.SluiceException;
@@ -22,12 +23,19 @@ public final class BrokerChannels implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Map<String, String> readLeaders = new ConcurrentHashMap<>();
     private final AtomicInteger nextEndpoint;
+    private final ClientInterceptor[] interceptors;
     private volatile boolean closed;
 
     /** {@code endpoints}: host:port of brokers to start from; {@code first} picks the first one tried. */
     public BrokerChannels(List<String> endpoints, int first) {
+        this(endpoints, first, new ClientInterceptor[0]);
+    }
+
+    /** As {@link #BrokerChannels(List, int)}, with {@code interceptors} on every channel (tests watch calls so). */
+    BrokerChannels(List<String> endpoints, int first, ClientInterceptor... interceptors) {
         this.endpoints = List.copyOf(endpoints);
         this.nextEndpoint = new AtomicInteger(Math.floorMod(first, endpoints.size()));
+        this.interceptors = interceptors.clone();
     }
 
     /** The channel to {@code address} (host:port), created on first use. */
@@ -38,7 +46,7 @@ public final class BrokerChannels implements AutoCloseable {
         return channels.computeIfAbsent(address, a -> {
             int colon = a.lastIndexOf(':');
             return NettyChannelBuilder.forAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
-                    .usePlaintext().maxInboundMessageSize(MAX_INBOUND_BYTES).build();
+                    .usePlaintext().maxInboundMessageSize(MAX_INBOUND_BYTES).intercept(interceptors).build();
         });
     }
 

@@ -1,8 +1,17 @@
 package io.sluice.client.consumer.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -32,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -154,25 +164,34 @@ class ShardFetcherTest {
         return "127.0.0.1:" + s.getPort();
     }
 
-    private ShardFetcher fetcher(List<String> endpoints, Delivery delivery, PrefetchBuffer buffer) {
-        channels = new BrokerChannels(endpoints, 0);
+    private ShardFetcher fetcher(List<String> endpoints, Delivery delivery, PrefetchBuffer buffer,
+                                 ClientInterceptor... interceptors) {
+        channels = new BrokerChannels(endpoints, 0, interceptors);
         return new ShardFetcher(new ShardFetcher.Reads(channels, "s", scheduler, 10, Duration.ofMillis(20), Duration.ZERO, clock),
                 SHARD, buffer, delivery);
     }
 
-    /** Polls the buffer until {@code count} records came, checking they are positions 0.. in order. */
-    private static List<ConsumerRecord> drain(PrefetchBuffer buffer, int count) throws InterruptedException {
-        List<ConsumerRecord> got = new CopyOnWriteArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (got.size() < count) {
-            FetchedBatch b = buffer.poll();
-            if (b != null) {
+    /** Waits of up to 30 s, checking every 5 ms on the test's thread (which plays the shard's processor). */
+    private static ConditionFactory within30s() {
+        return await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                .pollInSameThread();
+    }
+
+    /** Polls the buffer, as the shard's processor does, until {@code count} records came; returns them in order. */
+    private static List<ConsumerRecord> poll(PrefetchBuffer buffer, int count) {
+        List<ConsumerRecord> got = new ArrayList<>();
+        within30s().untilAsserted(() -> {
+            for (FetchedBatch b; (b = buffer.poll()) != null; ) {
                 got.addAll(b.records());
-            } else {
-                assertThat(System.nanoTime()).as("records arrive; got %d", got.size()).isLessThan(deadline);
-                TimeUnit.MILLISECONDS.sleep(5);
             }
-        }
+            assertThat(got.size()).as("records arrived").isGreaterThanOrEqualTo(count);
+        });
+        return got;
+    }
+
+    /** Polls the buffer until {@code count} records came, checking they are positions 0.. in order. */
+    private static List<ConsumerRecord> drain(PrefetchBuffer buffer, int count) {
+        List<ConsumerRecord> got = poll(buffer, count);
         for (int i = 0; i < got.size(); i++) {
             assertThat(got.get(i).sequenceNumber()).isEqualTo(new SequenceNumber(1, i).toString());
         }
@@ -218,17 +237,7 @@ class ShardFetcherTest {
         PrefetchBuffer buffer = new PrefetchBuffer(1_000, 1 << 20, () -> { });
         ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.PUSH, buffer);
         f.start(StartPosition.afterSequenceNumber(new SequenceNumber(1, 19).toString()));
-        List<ConsumerRecord> got = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (got.size() < RECORDS - 20) {
-            FetchedBatch b = buffer.poll();
-            if (b == null) {
-                assertThat(System.nanoTime()).isLessThan(deadline);
-                TimeUnit.MILLISECONDS.sleep(5);
-                continue;
-            }
-            got.addAll(b.records());
-        }
+        List<ConsumerRecord> got = poll(buffer, RECORDS - 20);
         for (int i = 0; i < got.size(); i++) {
             assertThat(got.get(i).sequenceNumber()).as("record %d", i)
                     .isEqualTo(new SequenceNumber(1, 20 + i).toString());
@@ -261,35 +270,76 @@ class ShardFetcherTest {
         PrefetchBuffer buffer = new PrefetchBuffer(25, 1 << 20, () -> { });
         ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.POLLING, buffer);
         f.start(StartPosition.trimHorizon());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!buffer.fetcherWaiting()) {
-            assertThat(System.nanoTime()).as("the poller parks on a full buffer").isLessThan(deadline);
-            TimeUnit.MILLISECONDS.sleep(5);
-        }
+        within30s().alias("the poller parks on a full buffer").until(buffer::fetcherWaiting);
         // Parked: the limit (25) was reached, with at most one call's worth (10) over it.
         assertThat(buffer.records()).isBetween(25, 25 + 10);
         assertThat(shard.getRecordsCalls.get()).isEqualTo((buffer.records() + 9) / 10);
         drain(buffer, RECORDS);
     }
 
-    private static void awaitParked(PrefetchBuffer buffer) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!buffer.fetcherWaiting()) {
-            assertThat(System.nanoTime()).as("the fetcher parks on a full buffer").isLessThan(deadline);
-            TimeUnit.MILLISECONDS.sleep(5);
+    /**
+     * Watches SubscribeToShard calls from the client's side: how many events the subscription asked for, and how many
+     * it has handled (its onNext returned). When the two are equal nothing asked for is on its way or being handled,
+     * and it stays so until something asks for more: the moment after which no more events can land.
+     */
+    private static final class DemandWatch implements ClientInterceptor {
+        final AtomicInteger requested = new AtomicInteger();
+        final AtomicInteger handled = new AtomicInteger();
+
+        @Override
+        public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+            ClientCall<Q, A> call = next.newCall(method, options);
+            if (!method.getFullMethodName().equals(StreamsGrpc.getSubscribeToShardMethod().getFullMethodName())) {
+                return call;
+            }
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+                @Override
+                public void request(int n) {
+                    requested.addAndGet(n); // counted before an event it asks for can be handled
+                    super.request(n);
+                }
+
+                @Override
+                public void start(Listener<A> listener, Metadata headers) {
+                    super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                        @Override
+                        public void onMessage(A message) {
+                            super.onMessage(message);
+                            handled.incrementAndGet();
+                        }
+                    }, headers);
+                }
+            };
         }
-        TimeUnit.MILLISECONDS.sleep(300); // events requested before the buffer filled would land meanwhile
+
+        /** Every event asked for was handled (read in this order, equality means it was so when handled was read). */
+        boolean settled() {
+            int h = handled.get();
+            return h == requested.get();
+        }
+    }
+
+    /**
+     * Waits until the fetcher is parked on the full buffer and the subscription has handled every event it asked for:
+     * the events requested ahead keep landing after the buffer is full, and once the last of them has been handled
+     * without asking for more, nothing else can arrive until the consumer makes room.
+     */
+    private static void awaitParkedAndSettled(PrefetchBuffer buffer, DemandWatch watch) {
+        within30s().alias("the fetcher parks on a full buffer with every event it asked for handled")
+                .until(() -> buffer.fetcherWaiting() && watch.settled());
     }
 
     @Test
     void push_smallEvents_areRequestedAFewAhead_andAFullBufferStopsTheRequests() throws Exception {
         FakeShard shard = new FakeShard(); // events of 7 small records
         PrefetchBuffer buffer = new PrefetchBuffer(8, 1 << 20, () -> { });
-        ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.PUSH, buffer);
+        DemandWatch watch = new DemandWatch();
+        ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.PUSH, buffer, watch);
         f.start(StartPosition.trimHorizon());
-        awaitParked(buffer);
+        awaitParkedAndSettled(buffer, watch);
         // The first event (7 < 8: room) asked for WINDOW more, which all came although the second filled the buffer;
         // then nothing more was requested, so not all 50 records are here. One at a time would have stopped at 14.
+        assertThat(watch.requested).as("events asked for").hasValue(1 + Subscription.WINDOW);
         assertThat(buffer.records()).isEqualTo(7 + Subscription.WINDOW * 7).isLessThan(RECORDS);
         drain(buffer, RECORDS);
         assertThat(shard.subscribeCalls.get()).isEqualTo(1);
@@ -300,10 +350,12 @@ class ShardFetcherTest {
         FakeShard shard = new FakeShard();
         shard.pushPadding = Subscription.SMALL_EVENT_BYTES / 7 + 1; // every event over the small size
         PrefetchBuffer buffer = new PrefetchBuffer(8, 1 << 30, () -> { });
-        ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.PUSH, buffer);
+        DemandWatch watch = new DemandWatch();
+        ShardFetcher f = fetcher(List.of(serve(shard)), Delivery.PUSH, buffer, watch);
         f.start(StartPosition.trimHorizon());
-        awaitParked(buffer);
+        awaitParkedAndSettled(buffer, watch);
         // The first event left room, so one more was asked for; it filled the buffer and nothing else was requested.
+        assertThat(watch.requested).as("events asked for").hasValue(2);
         assertThat(buffer.records()).isEqualTo(14);
         drain(buffer, RECORDS);
         assertThat(shard.subscribeCalls.get()).isEqualTo(1);

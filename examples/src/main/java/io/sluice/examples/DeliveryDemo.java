@@ -1,4 +1,4 @@
-package io.sluice.firehose.demo;
+package io.sluice.examples;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;

@@ -1,4 +1,4 @@
-package io.sluice.client;
+package io.sluice.examples;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
@@ -23,8 +23,9 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A short tour against a running broker: create a stream (if missing), put sample JSON events, read every shard back.
- * Usage: {@code Demo [host:port] [stream] [count]}.
+ * A short tour against a running broker through the {@code sluice.v1.Streams} gRPC service: create a stream (if
+ * missing), put sample JSON events, read every shard back. Usage: {@code Demo [host:port] [stream] [count]}; the
+ * README's tour runs it with {@code sluice_exec examples io.sluice.examples.Demo} from {@code build-support/launch.sh}.
  */
 public final class Demo {
     private Demo() {

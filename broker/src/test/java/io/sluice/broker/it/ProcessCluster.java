@@ -1,5 +1,7 @@
 package io.sluice.broker.it;
 
+import static org.awaitility.Awaitility.await;
+
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.sluice.broker.BrokerMain;
@@ -13,6 +15,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -114,9 +117,13 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** Waits until every live broker answers and sees a leader in every group, and the cluster is initialized. */
-    void awaitReady() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
+    void awaitReady() {
+        await("process cluster ready; see " + root + "/n*.log").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(100)).until(this::ready);
+    }
+
+    private boolean ready() {
+        {
             boolean ready = true;
             for (int i = 0; i < size() && ready; i++) {
                 if (!alive(i)) {
@@ -131,18 +138,18 @@ final class ProcessCluster implements AutoCloseable {
                     ready = false;
                 }
             }
-            if (ready) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
+            return ready;
         }
-        throw new IllegalStateException("process cluster not ready within 120 s; see " + root + "/n*.log");
     }
 
     /** Waits until broker {@code i} has applied, in every group, what the group's leader reports committed. */
-    void awaitCaughtUp(int i) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
+    void awaitCaughtUp(int i) {
+        await("broker n" + (i + 1) + " catches up").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(100)).until(() -> caughtUp(i));
+    }
+
+    private boolean caughtUp(int i) {
+        {
             try {
                 boolean done = true;
                 for (GroupInfo mine : describe(i).getGroupsList()) {
@@ -152,15 +159,11 @@ final class ProcessCluster implements AutoCloseable {
                             .orElseThrow().getCommitIndex();
                     done &= mine.getAppliedIndex() >= committed;
                 }
-                if (done) {
-                    return;
-                }
+                return done;
             } catch (RuntimeException e) {
-                // not answering yet, or no leader: try again
+                return false; // not answering yet, or no leader: try again
             }
-            TimeUnit.MILLISECONDS.sleep(100);
         }
-        throw new AssertionError("broker n" + (i + 1) + " did not catch up within 120 s");
     }
 
     @Override

@@ -36,6 +36,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.ToIntFunction;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,14 +87,15 @@ public final class SluiceCluster implements AutoCloseable {
     private final LinkFaults faults;
     private final List<String> nodeIds;
     private final BrokerConfig[] configs;
-    private final Broker[] brokers;
+    /** Running brokers (null when stopped); read by the proxies' threads. */
+    private final AtomicReferenceArray<Broker> brokers;
     private final int[] raftPorts;
     private final TcpProxy[] frontDoors;
     /** internal[i][j]: where broker i reaches broker j's internal listener. */
     private final TcpProxy[][] internal;
     private final ManagedChannel[] channels;
     /** Straight to each running broker's client port, for the fixture's own queries; replaced on restart. */
-    private final ManagedChannel[] direct;
+    private final AtomicReferenceArray<ManagedChannel> direct;
     private final List<ManagedChannel> extraChannels = new ArrayList<>();
     private boolean closed;
 
@@ -112,19 +115,18 @@ public final class SluiceCluster implements AutoCloseable {
         this.faults = claimNodeIds(size);
         this.nodeIds = faults.nodeIds();
         this.configs = new BrokerConfig[size];
-        this.brokers = new Broker[size];
+        this.brokers = new AtomicReferenceArray<>(size);
         this.raftPorts = new int[size];
         this.frontDoors = new TcpProxy[size];
         this.internal = new TcpProxy[size][size];
         this.channels = new ManagedChannel[size];
-        this.direct = new ManagedChannel[size];
+        this.direct = new AtomicReferenceArray<>(size);
         boolean started = false;
         try {
             for (int i = 0; i < size; i++) {
                 int b = i;
                 raftPorts[i] = freePort();
-                frontDoors[i] = new TcpProxy(nodeIds.get(i) + "-client", () -> brokers[b] == null ? -1
-                        : brokers[b].clientPort(), faults,
+                frontDoors[i] = new TcpProxy(nodeIds.get(i) + "-client", () -> port(b, Broker::clientPort), faults,
                         new TcpProxy.Gate(() -> !faults.paused(b), () -> 0),
                         new TcpProxy.Gate(() -> !faults.paused(b), () -> 0));
             }
@@ -133,7 +135,7 @@ public final class SluiceCluster implements AutoCloseable {
                     int from = i;
                     int to = j;
                     internal[i][j] = new TcpProxy(nodeIds.get(i) + "-to-" + nodeIds.get(j) + "-internal",
-                            () -> brokers[to] == null ? -1 : brokers[to].internalPort(), faults,
+                            () -> port(to, Broker::internalPort), faults,
                             new TcpProxy.Gate(() -> !faults.blocked(from, to), () -> faults.delayNanos(from, to)),
                             new TcpProxy.Gate(() -> !faults.paused(from) && !faults.paused(to), () -> 0));
                 }
@@ -213,9 +215,16 @@ public final class SluiceCluster implements AutoCloseable {
 
     private void startBroker(int i) throws IOException {
         faults.stopping(i, false);
-        brokers[i] = Broker.start(configs[i], clock);
-        direct[i] = NettyChannelBuilder.forAddress("127.0.0.1", brokers[i].clientPort()).usePlaintext()
-                .maxInboundMessageSize(64 << 20).build();
+        Broker b = Broker.start(configs[i], clock);
+        direct.set(i, NettyChannelBuilder.forAddress("127.0.0.1", b.clientPort()).usePlaintext()
+                .maxInboundMessageSize(64 << 20).build());
+        brokers.set(i, b);
+    }
+
+    /** A running broker's port, or -1 (a proxy then refuses the connection). */
+    private int port(int i, ToIntFunction<Broker> which) {
+        Broker b = brokers.get(i);
+        return b == null ? -1 : which.applyAsInt(b);
     }
 
     private static int freePort() throws IOException {
@@ -253,7 +262,7 @@ public final class SluiceCluster implements AutoCloseable {
 
     /** Whether broker {@code i} runs (it may be paused). */
     public boolean running(int i) {
-        return brokers[i] != null;
+        return brokers.get(i) != null;
     }
 
     public boolean paused(int i) {
@@ -269,11 +278,8 @@ public final class SluiceCluster implements AutoCloseable {
         requireRunning(i);
         faults.pause(i, false);
         faults.stopping(i, true);
-        Broker b = brokers[i];
-        brokers[i] = null;
-        ManagedChannel ch = direct[i];
-        direct[i] = null;
-        ch.shutdownNow();
+        Broker b = brokers.getAndSet(i, null);
+        direct.getAndSet(i, null).shutdownNow();
         long t0 = System.nanoTime();
         b.close();
         LOG.info("killed {} ({} ms)", nodeId(i), (System.nanoTime() - t0) / 1_000_000);
@@ -487,13 +493,18 @@ public final class SluiceCluster implements AutoCloseable {
         return out;
     }
 
-    /** Broker {@code i}'s DescribeCluster answer, straight to it (not through its front door). */
-    public DescribeClusterResponse describe(int i) {
-        ManagedChannel ch = direct[i];
+    /** The fixture's own channel straight to running broker {@code i}'s client port. */
+    private ManagedChannel directChannel(int i) {
+        ManagedChannel ch = direct.get(i);
         if (ch == null) {
             throw new IllegalStateException("broker " + i + " (" + nodeId(i) + ") is not running");
         }
-        return ClusterGrpc.newBlockingStub(ch).withDeadlineAfter(QUERY_DEADLINE_MS, TimeUnit.MILLISECONDS)
+        return ch;
+    }
+
+    /** Broker {@code i}'s DescribeCluster answer, straight to it (not through its front door). */
+    public DescribeClusterResponse describe(int i) {
+        return ClusterGrpc.newBlockingStub(directChannel(i)).withDeadlineAfter(QUERY_DEADLINE_MS, TimeUnit.MILLISECONDS)
                 .describeCluster(DescribeClusterRequest.getDefaultInstance());
     }
 
@@ -518,7 +529,7 @@ public final class SluiceCluster implements AutoCloseable {
                 ListShardsRequest.Builder req = ListShardsRequest.newBuilder().setStreamName(stream);
                 String next = "";
                 do {
-                    var resp = StreamsGrpc.newBlockingStub(direct[i])
+                    var resp = StreamsGrpc.newBlockingStub(directChannel(i))
                             .withDeadlineAfter(QUERY_DEADLINE_MS, TimeUnit.MILLISECONDS)
                             .listShards(next.isEmpty() ? req.build()
                                     : ListShardsRequest.newBuilder().setNextToken(next).build());
@@ -559,12 +570,12 @@ public final class SluiceCluster implements AutoCloseable {
             return leader;
         }
         try {
-            StreamsGrpc.newBlockingStub(direct[leader.getAsInt()])
+            StreamsGrpc.newBlockingStub(directChannel(leader.getAsInt()))
                     .withDeadlineAfter(QUERY_DEADLINE_MS, TimeUnit.MILLISECONDS)
                     .getShardIterator(GetShardIteratorRequest.newBuilder().setStreamName(stream).setShardId(shardId)
                             .setShardIteratorType(ShardIteratorType.LATEST).build());
             return leader;
-        } catch (StatusRuntimeException | IllegalStateException | NullPointerException e) {
+        } catch (StatusRuntimeException | IllegalStateException e) {
             return OptionalInt.empty();
         }
     }
@@ -655,7 +666,7 @@ public final class SluiceCluster implements AutoCloseable {
      */
     private boolean initialized(int i) {
         try {
-            StreamsGrpc.newBlockingStub(direct[i]).withDeadlineAfter(QUERY_DEADLINE_MS, TimeUnit.MILLISECONDS)
+            StreamsGrpc.newBlockingStub(directChannel(i)).withDeadlineAfter(QUERY_DEADLINE_MS, TimeUnit.MILLISECONDS)
                     .getRecords(GetRecordsRequest.newBuilder().setShardIterator("sluice-testing-probe").build());
             return true;
         } catch (StatusRuntimeException e) {
@@ -729,15 +740,15 @@ public final class SluiceCluster implements AutoCloseable {
             ch.shutdownNow();
         }
         for (int i = 0; i < size; i++) {
-            if (direct[i] != null) {
-                direct[i].shutdownNow();
+            ManagedChannel ch = direct.getAndSet(i, null);
+            if (ch != null) {
+                ch.shutdownNow();
             }
         }
         // In parallel: each close waits for Ratis to shut its channels down.
         List<Thread> closing = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            Broker b = brokers[i];
-            brokers[i] = null;
+            Broker b = brokers.getAndSet(i, null);
             if (b == null) {
                 continue;
             }

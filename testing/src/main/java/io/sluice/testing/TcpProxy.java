@@ -13,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -51,6 +52,7 @@ final class TcpProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicLong forwardBytes = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
+    private final AtomicInteger held = new AtomicInteger();
     private volatile boolean closed;
 
     /**
@@ -78,6 +80,11 @@ final class TcpProxy implements AutoCloseable {
     /** Bytes passed on in the forward direction (towards the listener) since the proxy started. */
     long forwardBytes() {
         return forwardBytes.get();
+    }
+
+    /** Chunks waiting at a closed gate now (either direction). */
+    int heldChunks() {
+        return held.get();
     }
 
     /** Connections accepted since the proxy started. */
@@ -184,7 +191,14 @@ final class TcpProxy implements AutoCloseable {
                     Object[] item = queue.take();
                     byte[] chunk = (byte[]) item[0];
                     long readAt = (long) item[1];
-                    monitor.awaitOpen(() -> closed || gate.open().getAsBoolean());
+                    if (!gate.open().getAsBoolean()) {
+                        held.incrementAndGet();
+                        try {
+                            monitor.awaitOpen(() -> closed || gate.open().getAsBoolean());
+                        } finally {
+                            held.decrementAndGet();
+                        }
+                    }
                     long wait = readAt + gate.delayNanos().getAsLong() - System.nanoTime();
                     if (wait > 0) {
                         TimeUnit.NANOSECONDS.sleep(wait);

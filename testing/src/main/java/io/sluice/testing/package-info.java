@@ -35,8 +35,13 @@
  *   <li>appendEntries (and heartbeats) on a blocked link are <em>held</em> on the leader's appender thread for that
  *       follower (Ratis runs one per follower and group, and calls the hook outside its locks) until the link opens:
  *       the follower hears nothing, as behind a network that drops packets, and gets the held request when it heals
- *       (as TCP would retransmit it). A failure cannot be injected there: an exception would kill the appender.
- *       Ratis interrupts the thread when the leader steps down or the server closes, which ends the wait.</li>
+ *       (as TCP would retransmit it; a stale one is refused by its term). A failure cannot be injected there: an
+ *       exception would kill the appender (Ratis would restart it, logging errors). When the leader steps down Ratis
+ *       interrupts its appenders; a held one keeps waiting (ending it by InterruptedIOException would leave its gRPC
+ *       stream open, and closing the channel then waits 3 s), sends when the link opens and ends cleanly. Meanwhile
+ *       Ratis's step-down gives up waiting for it after 5 s and logs "Failed to step down ... TimeoutException",
+ *       which is harmless. Only {@link io.sluice.testing.SluiceCluster#kill} (and close) drops what a broker holds,
+ *       so that Ratis can close it.</li>
  *   <li>requestVote, startLeaderElection and readIndex on a blocked link <em>fail at once</em> with an IOException,
  *       which Ratis treats as no answer (a candidate gets no vote from that peer). Holding them would hold threads
  *       that are not the link's own (readIndex runs on the caller's thread, e.g. a client's call).</li>
@@ -69,6 +74,18 @@
  *       as Raft's RPCs are).</li>
  *   <li>Pause is not SIGSTOP: the paused broker's threads keep running (see {@link io.sluice.testing.SluiceCluster#pause}).</li>
  *   <li>Kill is {@code Broker.close()}, not a process crash.</li>
+ * </ul>
+ *
+ * <h2>Ratis behaviour worth knowing when writing fault tests</h2>
+ * <ul>
+ *   <li>A leader that steps down because it lost its majority (isolated, paused) does not start an election for
+ *       Ratis's leader step-down wait time, 10 s by default: making it leader again right after a heal takes that
+ *       long.</li>
+ *   <li>A follower whose disk was wiped only catches up in a group whose leader has purged its log past what the
+ *       follower had acknowledged (it is then told to install a snapshot): a leader still holding those entries
+ *       keeps the follower's old match index and will not resend below it. Write enough to every group, the metadata
+ *       group included, with a short log (small {@code raft.log.segment.max.bytes} and
+ *       {@code raft.snapshot.threshold.entries}, {@code raft.log.purge.gap=1}), as WipedFollowerTest does.</li>
  * </ul>
  */
 package io.sluice.testing;

@@ -11,6 +11,7 @@ import io.sluice.proto.v1.DescribeClusterResponse;
 import io.sluice.proto.v1.GroupInfo;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A link cut one way has effect in that direction only: a follower whose inbound appends from the leader are cut
  * falls behind while the two others keep committing, and catches up when the link heals; cutting the same follower's
- * requests to the leader instead leaves it in step.
+ * requests to the leader instead leaves it in step. A delay on the leader's links delays acknowledgements.
  */
 class OneWayCutTest {
     @TempDir
@@ -61,8 +62,22 @@ class OneWayCutTest {
             step("caught up with its requests to the leader cut");
             c.healAll();
 
+            // A delay on the leader's links to both followers: a commit needs one of them, so no put is acknowledged
+            // sooner than the delay.
+            int current = c.awaitLeaderOf("s", SHARD0);
+            for (int m : c.membersOf(group)) {
+                if (m != current) {
+                    c.delay(current, m, Duration.ofMillis(300));
+                }
+            }
+            long t0 = System.nanoTime();
+            put(c, current, "s", "delayed", 1);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+            c.healAll();
+            step("a put over delayed links took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+
             assertThat(ClusterTestSupport.payloads(c.readShard(c.awaitLeaderOf("s", SHARD0), "s", SHARD0)))
-                    .hasSize(35 * ClusterTestSupport.BATCH).doesNotHaveDuplicates();
+                    .hasSize(36 * ClusterTestSupport.BATCH).doesNotHaveDuplicates();
             step("read back; closing");
         }
     }

@@ -22,8 +22,13 @@ final class LinkFaults {
     private final boolean[][] cut;
     private final long[][] delayNanos;
     private final boolean[] paused;
-    /** Brokers being stopped: what they hold is released (by an InterruptedException), so that they can close. */
+    /**
+     * Brokers being stopped: appends they hold are dropped once Ratis interrupts the appender (it is closing it), and
+     * their delays end, so that they can close.
+     */
     private final boolean[] stopping;
+    /** No cut, delay or pause anywhere: every Raft request passes without taking the monitor. */
+    private volatile boolean clear = true;
 
     LinkFaults(List<String> nodeIds) {
         this.nodeIds = List.copyOf(nodeIds);
@@ -48,20 +53,38 @@ final class LinkFaults {
         return i == null ? -1 : i;
     }
 
+    /** Recomputes {@link #clear} and wakes every waiter; called with the monitor held after each change. */
+    private void changed() {
+        boolean none = true;
+        for (int i = 0; i < paused.length && none; i++) {
+            none = !paused[i];
+            for (int j = 0; j < paused.length && none; j++) {
+                none = !cut[i][j] && delayNanos[i][j] == 0;
+            }
+        }
+        clear = none;
+        notifyAll();
+    }
+
+    /** Whether no fault is in force at all (read without the monitor). */
+    boolean clear() {
+        return clear;
+    }
+
     synchronized void cut(int from, int to, boolean value) {
         cut[from][to] = value;
-        notifyAll();
+        changed();
     }
 
     synchronized void delay(int from, int to, Duration d) {
         delayNanos[from][to] = d.toNanos();
-        notifyAll();
+        changed();
     }
 
     synchronized void heal(int from, int to) {
         cut[from][to] = false;
         delayNanos[from][to] = 0;
-        notifyAll();
+        changed();
     }
 
     synchronized void healAll() {
@@ -69,17 +92,17 @@ final class LinkFaults {
             Arrays.fill(cut[i], false);
             Arrays.fill(delayNanos[i], 0);
         }
-        notifyAll();
+        changed();
     }
 
     synchronized void pause(int i, boolean value) {
         paused[i] = value;
-        notifyAll();
+        changed();
     }
 
     synchronized void stopping(int i, boolean value) {
         stopping[i] = value;
-        notifyAll();
+        changed();
     }
 
     synchronized boolean paused(int i) {
@@ -114,18 +137,23 @@ final class LinkFaults {
      * leader's log appenders when it steps down; a request held here then goes out when the link opens, stale, as a
      * network that heals would deliver it, and the appender ends cleanly), but are kept for the caller.
      *
-     * @throws InterruptedException when broker {@code from} is being stopped: its requests are dropped
+     * @throws InterruptedException when broker {@code from} is being stopped and Ratis has interrupted the thread
+     *                              (it closes the appender): the held request is dropped, so that Ratis can close
      */
     synchronized void pass(int from, int to, boolean holdWhileBlocked) throws InterruptedException {
         boolean interrupted = false;
         try {
-            while (holdWhileBlocked && blocked(from, to) && !stopping[from]) {
+            while (holdWhileBlocked && blocked(from, to)) {
+                if (stopping[from] && interrupted) {
+                    throw new InterruptedException(nodeIds.get(from) + " is being stopped");
+                }
                 try {
                     wait();
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
             }
+            // A delay ends early when the sender is being stopped (the request then goes out less late).
             long deadline = System.nanoTime() + delayNanos[from][to];
             for (long left = delayNanos[from][to]; left > 0 && !stopping[from];
                     left = deadline - System.nanoTime()) {
@@ -134,10 +162,6 @@ final class LinkFaults {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
-            }
-            if (stopping[from]) {
-                interrupted = false;
-                throw new InterruptedException(nodeIds.get(from) + " is being stopped");
             }
         } finally {
             if (interrupted) {

@@ -74,7 +74,7 @@ final class RatisLinkHooks {
             return false;
         }
         LinkFaults faults = CLUSTERS_BY_NODE.get(localId.toString());
-        if (faults == null) {
+        if (faults == null || faults.clear()) {
             return false;
         }
         Object request = args[0];
@@ -119,7 +119,7 @@ final class RatisLinkHooks {
             return false;
         }
         LinkFaults faults = CLUSTERS_BY_NODE.get(localId.toString());
-        if (faults == null) {
+        if (faults == null || faults.clear()) {
             return false;
         }
         int to = faults.indexOf(localId.toString());

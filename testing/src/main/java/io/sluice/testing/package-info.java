@@ -29,7 +29,7 @@
  * DelayLocalExecutionInjection in Ratis's tests). In Ratis 3.3.0 (checked with javap) every server-to-server request
  * except installSnapshot passes {@code GrpcServicesImpl.sendRequest} on the <em>sending</em> side, with the sender's
  * peer id and the request, which names the receiver; installSnapshot passes {@code RaftServerImpl.installSnapshot}
- * on the <em>receiving</em> side, with both ids. {@link io.sluice.testing.RatisLinkHooks} hooks these two points, so
+ * on the <em>receiving</em> side, with both ids. {@code RatisLinkHooks} hooks these two points, so
  * a fault applies to one direction of one link:
  * <ul>
  *   <li>appendEntries (and heartbeats) on a blocked link are <em>held</em> on the leader's appender thread for that
@@ -72,7 +72,8 @@
  *       fail; writes it leads itself cannot commit.</li>
  *   <li>One-way loss of replies: a request that gets through gets its reply (faults are per request direction,
  *       as Raft's RPCs are).</li>
- *   <li>Pause is not SIGSTOP: the paused broker's threads keep running (see {@link io.sluice.testing.SluiceCluster#pause}).</li>
+ *   <li>Pause is not SIGSTOP: the paused broker's threads keep running (see
+ *       {@link io.sluice.testing.SluiceCluster#pause}).</li>
  *   <li>Kill is {@code Broker.close()}, not a process crash.</li>
  * </ul>
  *
@@ -83,7 +84,8 @@
  *       long.</li>
  *   <li>A follower whose disk was wiped only catches up in a group whose leader has purged its log past what the
  *       follower had acknowledged (it is then told to install a snapshot): a leader still holding those entries
- *       keeps the follower's old match index and will not resend below it. Write enough to every group, the metadata
+ *       keeps the follower's old match index and will not resend below it (LogAppenderBase
+ *       .getNextIndexForInconsistency), until another broker leads. Write enough to every group, the metadata
  *       group included, with a short log (small {@code raft.log.segment.max.bytes} and
  *       {@code raft.snapshot.threshold.entries}, {@code raft.log.purge.gap=1}), as WipedFollowerTest does.</li>
  * </ul>

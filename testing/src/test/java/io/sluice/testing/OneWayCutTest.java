@@ -20,14 +20,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A link cut one way has effect in that direction only: a follower whose inbound appends from the leader are cut
  * falls behind while the two others keep committing, and catches up when the link heals; cutting the same follower's
- * requests to the leader instead leaves it in step. A delay on the leader's links delays acknowledgements.
+ * requests to the leader instead leaves it in step. A delay on the leader's links delays acknowledgements, and a leader
+ * killed while its appends are held on a cut link stops at once.
  */
 class OneWayCutTest {
     @TempDir
     Path dir;
 
     @Test
-    void followerWhoseAppendsAreCut_fallsBehind_andCatchesUpAfterHeal_whileTheOtherDirectionDoesNotMatter() throws Exception {
+    void followerWhoseAppendsAreCut_fallsBehind_andCatchesUpAfterHeal_whileTheOtherDirectionDoesNotMatter()
+            throws Exception {
         begin("one-way cut");
         try (SluiceCluster c = SluiceCluster.start(dir, 3, Clock.systemUTC(), Map.of("groups.per.broker", "1"))) {
             step("started");
@@ -73,11 +75,20 @@ class OneWayCutTest {
             long t0 = System.nanoTime();
             put(c, current, "s", "delayed", 1);
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
-            c.healAll();
             step("a put over delayed links took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
 
-            assertThat(ClusterTestSupport.payloads(c.readShard(c.awaitLeaderOf("s", SHARD0), "s", SHARD0)))
-                    .hasSize(36 * ClusterTestSupport.BATCH).doesNotHaveDuplicates();
+            // Killing a leader whose appends are held on a cut link: the kill drops them, and the others take over.
+            c.healAll();
+            c.cut(current, follower);
+            put(c, current, "s", "held", 1);
+            c.kill(current);
+            int next = c.awaitLeaderOf("s", SHARD0);
+            assertThat(next).isNotEqualTo(current);
+            step("killed leader " + current + " with a cut link; " + next + " leads");
+            c.healAll();
+
+            assertThat(ClusterTestSupport.payloads(c.readShard(next, "s", SHARD0)))
+                    .hasSize(37 * ClusterTestSupport.BATCH).doesNotHaveDuplicates();
             step("read back; closing");
         }
     }

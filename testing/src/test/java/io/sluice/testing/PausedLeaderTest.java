@@ -43,7 +43,8 @@ class PausedLeaderTest {
             c.pause(old);
             step("paused leader " + old);
             ListenableFuture<DescribeClusterResponse> held = ClusterGrpc.newFutureStub(c.channel(old))
-                    .withDeadlineAfter(60, TimeUnit.SECONDS).describeCluster(DescribeClusterRequest.getDefaultInstance());
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .describeCluster(DescribeClusterRequest.getDefaultInstance());
             int fresh = waitUpTo(30).until(() -> c.leaderOf("s", SHARD0), l -> l.isPresent() && l.getAsInt() != old)
                     .getAsInt();
             expected.addAll(put(c, fresh, "s", "while-paused", 10));

@@ -62,7 +62,8 @@ class WipedFollowerTest {
                     .withDeadlineAfter(60, TimeUnit.SECONDS);
             for (int i = 0; i < 80; i++) {
                 creates.add(async.createStream(CreateStreamRequest.newBuilder()
-                        .setStreamName(("more-" + i + "-" + "n".repeat(128)).substring(0, 128)).setShardCount(1).build()));
+                        .setStreamName(("more-" + i + "-" + "n".repeat(128)).substring(0, 128))
+                        .setShardCount(1).build()));
             }
             for (ListenableFuture<CreateStreamResponse> f : creates) {
                 f.get(60, TimeUnit.SECONDS);

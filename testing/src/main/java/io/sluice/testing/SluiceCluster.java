@@ -270,9 +270,12 @@ public final class SluiceCluster implements AutoCloseable {
     }
 
     /**
-     * Stops broker {@code i} at once; its data stays on disk. This is {@code Broker.close()}: listeners shut down and
-     * the Raft server closes its logs (what was written stays; no snapshot is taken), which is not quite a process
-     * crash (for SIGKILL see the broker module's ProcessCluster). A paused broker is resumed first.
+     * Stops broker {@code i} at once; its data stays on disk. This is {@code Broker.close()}, an orderly stop rather
+     * than a crash: listeners shut down, Ratis closes its logs and, by its default
+     * ({@code raft.server.snapshot.trigger-when-stop.enabled}), may snapshot the groups on the way out (for SIGKILL
+     * see the broker module's ProcessCluster). A paused broker is resumed first. Appends it holds on cut links are
+     * dropped. Stopping a leader while its peers stay up takes a few seconds: Ratis waits up to 3 s per peer channel
+     * for its streams to end.
      */
     public void kill(int i) {
         requireRunning(i);

@@ -74,7 +74,7 @@
  *       as Raft's RPCs are).</li>
  *   <li>Pause is not SIGSTOP: the paused broker's threads keep running (see
  *       {@link io.sluice.testing.SluiceCluster#pause}).</li>
- *   <li>Kill is {@code Broker.close()}, not a process crash.</li>
+ *   <li>Kill is {@code Broker.close()}, an orderly stop, not a process crash.</li>
  * </ul>
  *
  * <h2>Ratis behaviour worth knowing when writing fault tests</h2>

@@ -79,7 +79,10 @@ final class MiniCluster implements AutoCloseable {
         }
     }
 
-    /** Stops broker {@code i} (its data stays on disk) as a crash would: no snapshot, no goodbye. */
+    /**
+     * Stops broker {@code i} in process (its data stays on disk). Not a crash: Ratis may take a snapshot on stop (its
+     * default), and the broker closes its channels; KillNineRecoveryTest covers SIGKILL.
+     */
     void stop(int i) {
         brokers[i].close();
         brokers[i] = null;

@@ -8,9 +8,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -30,7 +31,8 @@ public final class MetadataStateMachine extends SluiceStateMachine {
     private final Consumer<MetadataView> onChange;
     private volatile MetadataView view = MetadataView.EMPTY;
     /** Futures of callers waiting for an index to be applied here, by index; completed on {@link #completions}. */
-    private final ConcurrentSkipListMap<Long, List<CompletableFuture<Void>>> waiters = new ConcurrentSkipListMap<>();
+    // @GuardedBy("waiters")
+    private final TreeMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
     private final Executor completions;
 
     /**
@@ -48,31 +50,27 @@ public final class MetadataStateMachine extends SluiceStateMachine {
     /** Completes (on the completions executor) once this replica has applied log index {@code index}. */
     public CompletableFuture<Void> awaitApplied(long index) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        if (getLastAppliedTermIndex().getIndex() >= index) {
-            f.complete(null);
-            return f;
+        synchronized (waiters) {
+            waiters.computeIfAbsent(index, k -> new ArrayList<>()).add(f);
         }
-        waiters.compute(index, (k, list) -> {
-            List<CompletableFuture<Void>> l = list == null ? new ArrayList<>() : list;
-            l.add(f);
-            return l;
-        });
-        wakeWaiters(); // applied meanwhile
+        wakeWaiters(); // applied already, or meanwhile
         return f;
     }
 
+    /** Hands every waiter at or below the applied index to the completions executor; any thread may call it. */
     private void wakeWaiters() {
         long applied = getLastAppliedTermIndex().getIndex();
-        while (true) {
-            Map.Entry<Long, List<CompletableFuture<Void>>> first = waiters.firstEntry();
-            if (first == null || first.getKey() > applied) {
-                return;
-            }
-            List<CompletableFuture<Void>> done = waiters.remove(first.getKey());
-            if (done != null) {
-                for (CompletableFuture<Void> f : done) {
-                    completions.execute(() -> f.complete(null));
-                }
+        List<CompletableFuture<Void>> due = new ArrayList<>();
+        synchronized (waiters) {
+            Map<Long, List<CompletableFuture<Void>>> head = waiters.headMap(applied, true);
+            head.values().forEach(due::addAll);
+            head.clear();
+        }
+        for (CompletableFuture<Void> f : due) {
+            try {
+                completions.execute(() -> f.complete(null));
+            } catch (RejectedExecutionException e) { // the broker is closing
+                f.completeExceptionally(e);
             }
         }
     }

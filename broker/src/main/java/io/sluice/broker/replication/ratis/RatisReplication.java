@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class RatisReplication implements MetadataGroup, DataGroups, ClusterStatus, Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(RatisReplication.class);
     static final long RECONCILE_INTERVAL_MS = 5_000;
+    /** How long a control-plane write waits for this broker to apply it before answering UNAVAILABLE. */
+    static final long LOCAL_APPLY_TIMEOUT_MS = 10_000;
 
     private final BrokerConfig config;
     private final Clock clock;
@@ -191,7 +193,14 @@ public final class RatisReplication implements MetadataGroup, DataGroups, Cluste
                     }
                     long target = Math.max(result.getIndex(),
                             result.hasStream() ? result.getStream().getStreamId() : 0);
-                    return metadataMachine.awaitApplied(target).thenApply(v -> result);
+                    return metadataMachine.awaitApplied(target).orTimeout(LOCAL_APPLY_TIMEOUT_MS,
+                            TimeUnit.MILLISECONDS).handle((v, error) -> {
+                                if (error != null) {
+                                    throw SluiceException.of(ErrorCode.UNAVAILABLE, "the change was committed but "
+                                            + "this broker has not applied it yet; retry the read");
+                                }
+                                return result;
+                            });
                 });
     }
 

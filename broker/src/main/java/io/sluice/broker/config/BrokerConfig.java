@@ -41,9 +41,10 @@ public final class BrokerConfig {
             "127.0.0.1:7800", "host:port, port 0 picks a free one (single broker only)",
             "Where the broker's Raft server listens for its peers.");
     public static final Setting<HostPort> INTERNAL_ADDRESS = Setting.ofAddress("internal.address",
-            "127.0.0.1:7850", "host:port, port 0 picks a free one (single broker only)",
+            "127.0.0.1:7850", "host:port",
             "Where the broker serves broker-to-broker RPCs (replica catch-up), never on the client address; "
-                    + "only brokers need to reach it. Not opened by a single broker (no peers).");
+                    + "only brokers need to reach it. With peers set, the broker binds its own peer entry's internal "
+                    + "address instead, as it does for Raft. Not opened by a single broker (no peers).");
     public static final Setting<List<PeerAddress>> PEERS = Setting.of("peers",
             "a comma-separated list of id@clientHost:port@raftHost:port@internalHost:port", "",
             BrokerConfig::parsePeers, l -> true, "empty for a single broker",
@@ -138,6 +139,19 @@ public final class BrokerConfig {
         List<PeerAddress> configured = get(PEERS);
         return configured.isEmpty() ? List.of(new PeerAddress(nodeId(), clientAddress(), raftAddress(),
                 internalAddress())) : configured;
+    }
+
+    /**
+     * This broker as the peer list names it: with a peer list, its own entry (whose Raft and internal addresses it
+     * binds, so that it listens where its peers dial); without one, the addresses configured on their own.
+     */
+    public PeerAddress self() {
+        for (PeerAddress p : peers()) {
+            if (p.nodeId().equals(nodeId())) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("validated at load: peers include " + nodeId());
     }
 
     public int replicationFactor() {

@@ -12,7 +12,8 @@ public record PeerAddress(String nodeId, HostPort client, HostPort raft, HostPor
         String[] parts = text.trim().split("@");
         if (parts.length != 4 || parts[0].isEmpty()) {
             throw new IllegalArgumentException("expected id@clientHost:port@raftHost:port@internalHost:port, got "
-                    + text);
+                    + text + (parts.length == 3 ? " (a peer now also names its internal address, where brokers "
+                    + "serve each other replica catch-up: add @host:port, e.g. the Raft port + 50)" : ""));
         }
         return new PeerAddress(parts[0], HostPort.parse(parts[1]), HostPort.parse(parts[2]), HostPort.parse(parts[3]));
     }

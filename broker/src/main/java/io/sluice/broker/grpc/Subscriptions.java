@@ -40,9 +40,11 @@ public final class Subscriptions {
 
     /** Starts pushing once the shard is found; a failure to find or position it ends the call with the error. */
     public void subscribe(SubscribeToShardRequest request, ServerCallStreamObserver<SubscribeToShardEvent> out) {
+        // gRPC takes the call's handlers only while this method runs; the shard may be found later (read barrier).
+        Subscription subscription = new Subscription(out);
         reads.localShard(request.getStreamName(), request.getShardId()).thenAccept(shard -> {
             long start = reads.startPosition(shard, request.getStartingPosition(), "starting_position.");
-            new Subscription(shard, start, out).begin();
+            subscription.begin(shard, start);
         }).whenComplete((v, error) -> {
             if (error != null) {
                 out.onError(GrpcCalls.toStatus(error));
@@ -51,7 +53,7 @@ public final class Subscriptions {
     }
 
     private final class Subscription {
-        private final ReadPath.LocalShard shard;
+        private volatile ReadPath.LocalShard shard; // set once, by begin
         private final ServerCallStreamObserver<SubscribeToShardEvent> out;
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private final Runnable onAppend = this::schedule;
@@ -59,24 +61,32 @@ public final class Subscriptions {
         private long position;
         private long lastSentMs;
         private volatile boolean done;
-        private ScheduledFuture<?> heartbeat;
+        private volatile ScheduledFuture<?> heartbeat;
 
-        Subscription(ReadPath.LocalShard shard, long position, ServerCallStreamObserver<SubscribeToShardEvent> out) {
-            this.shard = shard;
-            this.position = position;
+        Subscription(ServerCallStreamObserver<SubscribeToShardEvent> out) {
             this.out = out;
-        }
-
-        void begin() {
             out.setOnCancelHandler(this::stop);
             out.setOnReadyHandler(this::schedule);
-            shard.log().addAppendListener(onAppend);
+        }
+
+        /** Starts pushing from {@code start}; a call cancelled meanwhile stays stopped. */
+        void begin(ReadPath.LocalShard found, long start) {
+            if (done) {
+                return;
+            }
+            this.position = start;
+            this.shard = found;
+            found.log().addAppendListener(onAppend);
             heartbeat = executor.scheduleAtFixedRate(this::schedule, HEARTBEAT_MS, HEARTBEAT_MS, TimeUnit.MILLISECONDS);
+            if (done) {
+                stop(); // cancelled while starting
+                return;
+            }
             schedule();
         }
 
         void schedule() {
-            if (!done && scheduled.compareAndSet(false, true)) {
+            if (!done && shard != null && scheduled.compareAndSet(false, true)) {
                 executor.execute(this::pump);
             }
         }
@@ -132,7 +142,10 @@ public final class Subscriptions {
 
         void stop() {
             done = true;
-            shard.log().removeAppendListener(onAppend);
+            ReadPath.LocalShard s = shard;
+            if (s != null) {
+                s.log().removeAppendListener(onAppend);
+            }
             if (heartbeat != null) {
                 heartbeat.cancel(false);
             }

@@ -27,9 +27,9 @@ import java.util.TreeSet;
  * and later appends to it are refused. Replay of entries after the last snapshot (after a restart) stores nothing twice: the shard log
  * recognises entries it already holds by their entry key.
  *
- * <p>Invariants checked on every apply, each a {@link ReplicaDivergedException} that stops the replica: the position
- * the shard log stored an append at is the position this state expected, and a shard's next position never goes
- * back.
+ * <p>Invariant checked on every apply, a {@link ReplicaDivergedException} that stops the replica: the position the
+ * shard log stored an append at is the position this state expected (so positions stay contiguous and never go
+ * back).
  *
  * <p>Threads: owned by the group's apply thread (apply, snapshot, restore run there or while it is paused); the
  * read-only accessors may be called from other threads for diagnostics.
@@ -42,6 +42,8 @@ public final class DataApplier {
     /** Per shard: the position the next append starts at, and idempotent producers. Ordered for snapshots. */
     private final Map<ShardKey, ShardState> state = new TreeMap<>(ShardKey.ORDER);
     private final NavigableSet<Long> dropped = new TreeSet<>();
+    /** {@link #dropped} as published to other threads after each change, so they never wait for an apply. */
+    private volatile Set<Long> droppedView = Set.of();
 
     private static final class ShardState {
         long nextPosition;
@@ -103,12 +105,7 @@ public final class DataApplier {
             throw new ReplicaDivergedException("shard " + key + ": entry key " + entryKey + " was stored at position "
                     + stored + " but this replica's state expected " + first);
         }
-        long next = first + count;
-        if (next < s.nextPosition) {
-            throw new ReplicaDivergedException("shard " + key + ": next position went back from " + s.nextPosition
-                    + " to " + next);
-        }
-        s.nextPosition = next;
+        s.nextPosition = first + count;
         if (producer != 0) {
             s.producers.recordAppend(producer, append.getProducerSequence(), count, first, leaderTimeMs);
         }
@@ -119,6 +116,7 @@ public final class DataApplier {
         if (!dropped.add(streamId)) {
             return;
         }
+        droppedView = Set.copyOf(dropped);
         // Only the shards this group stored: another group's shards of the stream are that group's to drop, when its
         // own log says so (deleting them here would race with its appends).
         List<ShardKey> mine = state.keySet().stream().filter(k -> k.streamId() == streamId).toList();
@@ -153,10 +151,12 @@ public final class DataApplier {
     public synchronized void restore(DataSnapshot snapshot) {
         state.clear();
         dropped.clear();
+        droppedView = Set.of();
         if (snapshot == null) {
             return;
         }
         dropped.addAll(snapshot.getDroppedStreamIdsList());
+        droppedView = Set.copyOf(dropped);
         for (ShardCounter c : snapshot.getShardsList()) {
             ShardKey key = new ShardKey(c.getStreamId(), c.getShardIndex());
             shards.log(key, c.getNextPosition(), c.getLastArrivalTimeMs());
@@ -165,9 +165,9 @@ public final class DataApplier {
         }
     }
 
-    /** Stream incarnations this group has dropped; the group's leader proposes drops for the others. */
-    public synchronized Set<Long> droppedStreams() {
-        return Set.copyOf(dropped);
+    /** Stream incarnations this group has dropped; the group's leader proposes drops for the others. Never waits. */
+    public Set<Long> droppedStreams() {
+        return droppedView;
     }
 
     /** Each shard's next position, for tests and diagnostics. */

@@ -33,6 +33,21 @@ class BrokerConfigTest {
     }
 
     @Test
+    void aPeerListWithoutInternalAddresses_isRefusedWithTheFormatToUse() {
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("peers", "n1@127.0.0.1:1@127.0.0.1:2")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("peers")
+                .hasMessageContaining("internalHost:port").hasMessageContaining("internal address");
+    }
+
+    @Test
+    void withPeers_aBrokerBindsTheInternalAddressOfItsOwnEntry() {
+        BrokerConfig c = BrokerConfig.of(Map.of("node.id", "n2", "peers",
+                "n1@127.0.0.1:1@127.0.0.1:2@127.0.0.1:5,n2@127.0.0.1:3@127.0.0.1:4@127.0.0.1:6"));
+        assertThat(c.self().internal().port()).isEqualTo(6);
+        assertThat(c.self().raft().port()).isEqualTo(4);
+    }
+
+    @Test
     void badValues_failNamingTheKeyAndTheValidRange() {
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("raft.log.segment.max.bytes", "1024")))
                 .isInstanceOf(ConfigException.class)

@@ -21,7 +21,11 @@ public record Setting<T>(String key, String type, String defaultText, Function<S
         try {
             value = parser.apply(raw.trim());
         } catch (RuntimeException e) {
-            throw new ConfigException(key, "must be " + type + " (" + validText + "), got " + shown(raw));
+            // A parser that explains itself (not a bare NumberFormatException) is worth quoting; never for secrets.
+            boolean explained = e instanceof IllegalArgumentException && !(e instanceof NumberFormatException)
+                    && e.getMessage() != null && !secret;
+            throw new ConfigException(key, "must be " + type + " (" + validText + "), got " + shown(raw)
+                    + (explained ? ": " + e.getMessage() : ""));
         }
         if (!valid.test(value)) {
             throw new ConfigException(key, "must be " + validText + ", got " + shown(raw));

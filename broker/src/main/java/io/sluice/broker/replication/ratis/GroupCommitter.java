@@ -28,6 +28,13 @@ public final class GroupCommitter {
     private record Pending(List<ShardAppend> appends, long bytes, CompletableFuture<List<ShardAppendResult>> done) {
     }
 
+    /**
+     * Appends in one entry at most: an append's entry key is {@code raftIndex << 16 | ordinal} (see ShardLog), so a
+     * 65,537th append would collide with the next entry's first and be taken for a replay. One request brings at most
+     * one append per shard it writes, far below this.
+     */
+    static final int MAX_APPENDS_PER_ENTRY = 1 << 16;
+
     private final Function<ByteString, CompletableFuture<ByteString>> raft;
     private final Clock clock;
     private final long maxEntryBytes;
@@ -65,9 +72,12 @@ public final class GroupCommitter {
                     return;
                 }
                 long bytes = 0;
-                while (!queue.isEmpty() && (batch.isEmpty() || bytes + queue.peek().bytes() <= maxEntryBytes)) {
+                int appends = 0;
+                while (!queue.isEmpty() && (batch.isEmpty() || (bytes + queue.peek().bytes() <= maxEntryBytes
+                        && appends + queue.peek().appends().size() <= MAX_APPENDS_PER_ENTRY))) {
                     Pending p = queue.poll();
                     bytes += p.bytes();
+                    appends += p.appends().size();
                     batch.add(p);
                     entry.addAllAppends(p.appends());
                 }

@@ -28,6 +28,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftGroup;
@@ -53,12 +55,18 @@ public final class RatisReplication implements MetadataGroup, DataGroups, Cluste
     static final long RECONCILE_INTERVAL_MS = 5_000;
     /** How long a control-plane write waits for this broker to apply it before answering UNAVAILABLE. */
     static final long LOCAL_APPLY_TIMEOUT_MS = 10_000;
+    /** How long a lookup that missed waits for the metadata read barrier before answering from the local copy. */
+    static final long READ_BARRIER_TIMEOUT_MS = 2_000;
 
     private final BrokerConfig config;
     private final Clock clock;
     private final RaftLayout layout;
     private final ShardStorage storage;
     private final ScheduledExecutorService executor;
+    /** Proposes drops and removes leftovers: a thread of its own, since it lists directories and deletes files. */
+    private final ScheduledExecutorService reconciler;
+    /** How many deleted streams the metadata view held when drops were last reconciled (metadata thread only). */
+    private int deletedSeen;
     private final ReplicaSync sync;
     private final BrokerRaft raft;
     private final Map<Integer, GroupCommitter> committers = new ConcurrentHashMap<>();
@@ -78,19 +86,24 @@ public final class RatisReplication implements MetadataGroup, DataGroups, Cluste
         layout.pinTo(config.dataDir());
         this.sync = new ReplicaSync(layout, config.nodeId());
         this.raft = new BrokerRaft(config, layout, this::newStateMachine);
+        this.reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-broker-" + config.nodeId() + "-drops");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Starts the Raft server, then proposes the cluster's secrets until some broker's proposal is applied. */
     public void start() throws IOException {
         raft.start();
         executor.execute(this::initializeCluster);
-        executor.scheduleWithFixedDelay(this::proposeDrops, RECONCILE_INTERVAL_MS, RECONCILE_INTERVAL_MS,
+        reconciler.scheduleWithFixedDelay(this::reconcileDrops, RECONCILE_INTERVAL_MS, RECONCILE_INTERVAL_MS,
                 TimeUnit.MILLISECONDS);
     }
 
     /** The service that answers other brokers' catch-up calls, for the internal listener. */
     public ReplicaSyncService replicaSyncService() {
-        return new ReplicaSyncService(raft, storage, this::view, config.nodeId());
+        return new ReplicaSyncService(raft, storage, config.nodeId());
     }
 
     private StateMachine newStateMachine(RaftGroupId id) {
@@ -106,9 +119,24 @@ public final class RatisReplication implements MetadataGroup, DataGroups, Cluste
         return d;
     }
 
+    /** On the metadata apply thread: reconciles at once when a stream was deleted (the timer covers the rest). */
     private void onMetadataChanged(MetadataView view) {
-        if (!view.state().getDeletedStreamIdsList().isEmpty()) {
-            executor.execute(this::proposeDrops);
+        int deleted = view.state().getDeletedStreamIdsCount();
+        if (deleted > deletedSeen) {
+            deletedSeen = deleted;
+            try {
+                reconciler.execute(this::reconcileDrops);
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
+        }
+    }
+
+    private void reconcileDrops() {
+        try {
+            proposeDrops();
+        } catch (RuntimeException e) {
+            LOG.warn("reconciling the drops of deleted streams failed; retried in {} ms", RECONCILE_INTERVAL_MS, e);
         }
     }
 
@@ -204,9 +232,12 @@ public final class RatisReplication implements MetadataGroup, DataGroups, Cluste
                 });
     }
 
+    /** Completes on the broker's executor (never on a Ratis thread), within {@link #READ_BARRIER_TIMEOUT_MS}. */
     @Override
     public CompletableFuture<Void> readBarrier() {
-        return raft.readBarrier(layout.metadataGroup().getGroupId());
+        return raft.readBarrier(layout.metadataGroup().getGroupId())
+                .orTimeout(READ_BARRIER_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .whenCompleteAsync((v, error) -> { }, executor);
     }
 
     @Override
@@ -273,6 +304,7 @@ public final class RatisReplication implements MetadataGroup, DataGroups, Cluste
 
     @Override
     public void close() throws IOException {
+        reconciler.shutdownNow();
         try {
             raft.close();
         } finally {

@@ -102,6 +102,11 @@ public final class ReplicaSync implements Closeable {
                         .setFromPosition(from).setToPosition(toPosition).setMaxBytes(PAGE_BYTES).build());
             } catch (StatusRuntimeException e) {
                 if (GrpcErrors.fromThrowable(e).code() == ErrorCode.RESOURCE_NOT_FOUND) {
+                    // The peer dropped the shard after its snapshot. Our older copy must not outlive the install:
+                    // the restored counters open the shard afresh, and the group's log replays (and drops) it.
+                    if (log != null) {
+                        storage.delete(key);
+                    }
                     return -1;
                 }
                 throw e;

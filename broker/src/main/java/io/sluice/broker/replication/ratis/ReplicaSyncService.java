@@ -2,7 +2,6 @@ package io.sluice.broker.replication.ratis;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
-import io.sluice.broker.metadata.MetadataView;
 import io.sluice.broker.storage.ShardKey;
 import io.sluice.broker.storage.ShardLog;
 import io.sluice.broker.storage.ShardStorage;
@@ -21,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.SnapshotInfo;
@@ -36,13 +34,11 @@ public final class ReplicaSyncService extends ReplicaSyncGrpc.ReplicaSyncImplBas
 
     private final BrokerRaft raft;
     private final ShardStorage storage;
-    private final Supplier<MetadataView> metadata;
     private final String nodeId;
 
-    ReplicaSyncService(BrokerRaft raft, ShardStorage storage, Supplier<MetadataView> metadata, String nodeId) {
+    ReplicaSyncService(BrokerRaft raft, ShardStorage storage, String nodeId) {
         this.raft = raft;
         this.storage = storage;
-        this.metadata = metadata;
         this.nodeId = nodeId;
     }
 
@@ -82,7 +78,9 @@ public final class ReplicaSyncService extends ReplicaSyncGrpc.ReplicaSyncImplBas
     public void fetchShardRecords(FetchShardRecordsRequest request, StreamObserver<FetchShardRecordsResponse> out) {
         GrpcCalls.sync(out, () -> {
             ShardKey key = new ShardKey(request.getStreamId(), request.getShardIndex());
-            ShardLog log = metadata.get().isDeleted(key.streamId()) ? null : storage.existing(key);
+            // Whatever this broker still holds: a stream deleted in the metadata group is dropped here by this
+            // group's own log, and until then its records are part of what a snapshot covers.
+            ShardLog log = storage.existing(key);
             if (log == null) {
                 throw SluiceException.of(ErrorCode.RESOURCE_NOT_FOUND, "broker " + nodeId
                         + " holds no data for shard " + key);

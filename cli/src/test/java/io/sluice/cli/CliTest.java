@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import io.sluice.broker.Broker;
-import io.sluice.broker.config.BrokerConfig;
 import io.sluice.firehose.Firehose;
 import io.sluice.firehose.config.FirehoseConfig;
 import io.sluice.proto.v1.CreateDeliveryStreamResponse;
@@ -22,6 +20,7 @@ import io.sluice.proto.v1.ListShardsResponse;
 import io.sluice.proto.v1.ListStreamsResponse;
 import io.sluice.proto.v1.PutRecordResponse;
 import io.sluice.proto.v1.Record;
+import io.sluice.testing.SluiceCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,7 +28,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
     @TempDir
     static Path dir;
-    static Broker broker;
+    static SluiceCluster cluster;
     static String endpoint;
     static Firehose firehose;
     static String firehoseEndpoint;
@@ -53,11 +51,9 @@ class CliTest {
 
     @BeforeAll
     static void start() throws Exception {
-        int client = freePort();
-        int raft = freePort();
-        endpoint = "127.0.0.1:" + client;
-        broker = Broker.start(BrokerConfig.of(Map.of("data.dir", dir.resolve("b").toString(),
-                "client.address", endpoint, "raft.address", "127.0.0.1:" + raft)), Clock.systemUTC());
+        cluster = SluiceCluster.start(dir.resolve("b"), 1);
+        cluster.awaitReady();
+        endpoint = cluster.clientEndpoint(0);
         await("every group of the broker elects a leader").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100)).until(CliTest::everyGroupHasALeader);
         firehose = Firehose.start(FirehoseConfig.of(Map.of("client.address", "127.0.0.1:0",
@@ -79,7 +75,7 @@ class CliTest {
     @AfterAll
     static void stop() {
         firehose.close();
-        broker.close();
+        cluster.close();
     }
 
     static Result run(String... args) {

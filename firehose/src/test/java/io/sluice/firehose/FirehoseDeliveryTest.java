@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.sluice.broker.Broker;
-import io.sluice.broker.config.BrokerConfig;
 import io.sluice.firehose.config.FirehoseConfig;
 import io.sluice.firehose.delivery.ParquetFiles;
 import io.sluice.proto.v1.BufferingHints;
@@ -22,10 +20,11 @@ import io.sluice.proto.v1.PutRecordsRequest;
 import io.sluice.proto.v1.PutRecordsRequestEntry;
 import io.sluice.proto.v1.SourceType;
 import io.sluice.proto.v1.StreamsGrpc;
+import io.sluice.testing.SluiceCluster;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +49,7 @@ class FirehoseDeliveryTest {
             + "\"type\":\"long\"},{\"name\":\"kind\",\"type\":\"string\"}]}";
     @TempDir
     static Path dir;
-    private static Broker broker;
+    private static SluiceCluster cluster;
     private static Firehose firehose;
     private static ManagedChannel firehoseChannel;
     private static ManagedChannel brokerChannel;
@@ -71,14 +70,12 @@ class FirehoseDeliveryTest {
         s3Proxy.start();
         await("S3Proxy started").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
                 .until(() -> s3Proxy.getState().equals("STARTED"));
-        String brokerAddress = "127.0.0.1:" + freePort();
-        broker = Broker.start(BrokerConfig.of(Map.of(
-                "data.dir", dir.resolve("broker").toString(),
-                "client.address", brokerAddress,
-                "raft.address", "127.0.0.1:" + freePort(),
+        cluster = SluiceCluster.start(dir.resolve("broker"), 1, Clock.systemUTC(), Map.of(
                 "groups.per.broker", "1",
                 "raft.election.timeout.min.ms", "300",
-                "raft.election.timeout.max.ms", "600")));
+                "raft.election.timeout.max.ms", "600"));
+        cluster.awaitReady();
+        String brokerAddress = cluster.clientEndpoint(0);
         firehose = Firehose.start(FirehoseConfig.of(Map.ofEntries(
                 Map.entry("client.address", "127.0.0.1:0"),
                 Map.entry("metrics.address", "127.0.0.1:0"),
@@ -104,8 +101,8 @@ class FirehoseDeliveryTest {
         if (firehose != null) {
             firehose.close();
         }
-        if (broker != null) {
-            broker.close();
+        if (cluster != null) {
+            cluster.close();
         }
         if (s3Proxy != null) {
             try {
@@ -113,12 +110,6 @@ class FirehoseDeliveryTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

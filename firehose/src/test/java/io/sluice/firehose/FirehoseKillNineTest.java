@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.sluice.broker.Broker;
-import io.sluice.broker.config.BrokerConfig;
 import io.sluice.firehose.delivery.ParquetFiles;
 import io.sluice.proto.v1.BufferingHints;
 import io.sluice.proto.v1.CreateDeliveryStreamRequest;
@@ -19,12 +17,13 @@ import io.sluice.proto.v1.PutRecordsRequestEntry;
 import io.sluice.proto.v1.PutRecordsResponse;
 import io.sluice.proto.v1.SourceType;
 import io.sluice.proto.v1.StreamsGrpc;
+import io.sluice.testing.SluiceCluster;
 import java.io.File;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,12 +46,6 @@ class FirehoseKillNineTest {
     private static final int RECORDS = 6_000;
     @TempDir
     Path dir;
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private Process startFirehose(String brokerAddress, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -99,15 +92,13 @@ class FirehoseKillNineTest {
 
     @Test
     void killNineMidDelivery_thenRestart_deliversEveryRecordExactlyOnce() throws Exception {
-        String brokerAddress = "127.0.0.1:" + freePort();
         Path lake = dir.resolve("lake");
-        try (Broker broker = Broker.start(BrokerConfig.of(Map.of(
-                "data.dir", dir.resolve("broker").toString(),
-                "client.address", brokerAddress,
-                "raft.address", "127.0.0.1:" + freePort(),
+        try (SluiceCluster cluster = SluiceCluster.start(dir.resolve("broker"), 1, Clock.systemUTC(), Map.of(
                 "groups.per.broker", "1",
                 "raft.election.timeout.min.ms", "300",
-                "raft.election.timeout.max.ms", "600")))) {
+                "raft.election.timeout.max.ms", "600"))) {
+            cluster.awaitReady();
+            String brokerAddress = cluster.clientEndpoint(0);
             // The sequence number of the last record of each shard: delivery is over when every shard's lease is
             // checkpointed there.
             Map<String, BigInteger> lastByShard = new HashMap<>();

@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.sluice.broker.Broker;
-import io.sluice.broker.config.BrokerConfig;
 import io.sluice.firehose.config.FirehoseConfig;
 import io.sluice.firehose.delivery.ParquetFiles;
 import io.sluice.proto.v1.BufferingHints;
@@ -22,15 +20,16 @@ import io.sluice.proto.v1.PutRecordsResponse;
 import io.sluice.proto.v1.Shard;
 import io.sluice.proto.v1.SourceType;
 import io.sluice.proto.v1.StreamsGrpc;
+import io.sluice.testing.SluiceCluster;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,12 +53,6 @@ class FirehoseSharedWorkTest {
             + "\"type\":\"long\"}]}";
     @TempDir
     Path dir;
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private static Firehose firehose(String id, String brokerAddress) throws IOException {
         return Firehose.start(FirehoseConfig.of(Map.of("instance.id", id, "client.address", "127.0.0.1:0",
@@ -101,14 +94,14 @@ class FirehoseSharedWorkTest {
 
     @Test
     void twoInstances_shareTheShards_andDeliverEveryRecordOnce() throws Exception {
-        String brokerAddress = "127.0.0.1:" + freePort();
         Path lake = dir.resolve("lake");
-        try (Broker broker = Broker.start(BrokerConfig.of(Map.of("data.dir", dir.resolve("broker").toString(),
-                "client.address", brokerAddress, "raft.address", "127.0.0.1:" + freePort(),
-                "groups.per.broker", "1", "raft.election.timeout.min.ms", "300",
-                "raft.election.timeout.max.ms", "600")));
-             Firehose a = firehose("firehose-a", brokerAddress);
-             Firehose b = firehose("firehose-b", brokerAddress)) {
+        try (SluiceCluster cluster = SluiceCluster.start(dir.resolve("broker"), 1, Clock.systemUTC(),
+                Map.of("groups.per.broker", "1", "raft.election.timeout.min.ms", "300",
+                        "raft.election.timeout.max.ms", "600"));
+             Firehose a = firehose("firehose-a", cluster.clientEndpoint(0));
+             Firehose b = firehose("firehose-b", cluster.clientEndpoint(0))) {
+            cluster.awaitReady();
+            String brokerAddress = cluster.clientEndpoint(0);
             ManagedChannel channel = NettyChannelBuilder.forTarget(brokerAddress).usePlaintext().build();
             ManagedChannel api = NettyChannelBuilder.forTarget("127.0.0.1:" + a.port()).usePlaintext().build();
             try {

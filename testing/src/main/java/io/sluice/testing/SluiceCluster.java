@@ -1,44 +1,21 @@
 package io.sluice.testing;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.sluice.broker.Broker;
 import io.sluice.broker.config.BrokerConfig;
 import io.sluice.proto.v1.ClusterGrpc;
-import io.sluice.proto.v1.DescribeClusterRequest;
 import io.sluice.proto.v1.DescribeClusterResponse;
-import io.sluice.proto.v1.GetRecordsRequest;
-import io.sluice.proto.v1.GetRecordsResponse;
-import io.sluice.proto.v1.GetShardIteratorRequest;
-import io.sluice.proto.v1.GroupInfo;
-import io.sluice.proto.v1.ListShardsRequest;
 import io.sluice.proto.v1.Record;
-import io.sluice.proto.v1.Shard;
-import io.sluice.proto.v1.ShardIteratorType;
 import io.sluice.proto.v1.StreamsGrpc;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.function.ToIntFunction;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +43,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe for changes (kill, restart, faults): drive it from the test's thread. Queries and stubs may be
  * used from any thread.
+ *
+ * <p>The module's entry point; the work is done by role, in package-private classes: {@code BrokerSlot} (one broker's
+ * place: ports, configuration, start and stop), {@code ClusterLinks} (node ids, proxies and faults),
+ * {@code ClusterClients} (channels to the front doors), {@code ClusterQueries} (what the fixture asks the brokers and
+ * waits for).
  */
 public final class SluiceCluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceCluster.class);
@@ -77,26 +59,13 @@ public final class SluiceCluster implements AutoCloseable {
     /** Settings the cluster sets per broker; overriding them is refused. */
     public static final Set<String> PER_BROKER_KEYS = Set.of("node.id", "data.dir", "client.address",
             "raft.address", "internal.address", "peers");
-    private static final Duration DEFAULT_WAIT = Duration.ofSeconds(60);
-    private static final long QUERY_DEADLINE_MS = 3_000;
-    private static final AtomicInteger CLUSTERS = new AtomicInteger();
 
-    private final Path root;
     private final Clock clock;
     private final int size;
-    private final LinkFaults faults;
-    private final List<String> nodeIds;
-    private final BrokerConfig[] configs;
-    /** Running brokers (null when stopped); read by the proxies' threads. */
-    private final AtomicReferenceArray<Broker> brokers;
-    private final int[] raftPorts;
-    private final TcpProxy[] frontDoors;
-    /** internal[i][j]: where broker i reaches broker j's internal listener. */
-    private final TcpProxy[][] internal;
-    private final ManagedChannel[] channels;
-    /** Straight to each running broker's client port, for the fixture's own queries; replaced on restart. */
-    private final AtomicReferenceArray<ManagedChannel> direct;
-    private final List<ManagedChannel> extraChannels = new ArrayList<>();
+    private final ClusterLinks links;
+    private final List<BrokerSlot> slots = new ArrayList<>();
+    private final ClusterQueries queries;
+    private final ClusterClients clients;
     private boolean closed;
 
     private SluiceCluster(Path root, int size, Clock clock, Map<String, String> overrides) throws IOException {
@@ -109,47 +78,21 @@ public final class SluiceCluster implements AutoCloseable {
                         + "overridden");
             }
         }
-        this.root = root;
         this.clock = clock;
         this.size = size;
-        this.faults = claimNodeIds(size);
-        this.nodeIds = faults.nodeIds();
-        this.configs = new BrokerConfig[size];
-        this.brokers = new AtomicReferenceArray<>(size);
-        this.raftPorts = new int[size];
-        this.frontDoors = new TcpProxy[size];
-        this.internal = new TcpProxy[size][size];
-        this.channels = new ManagedChannel[size];
-        this.direct = new AtomicReferenceArray<>(size);
+        this.links = new ClusterLinks(size);
+        this.queries = new ClusterQueries(slots, links);
+        this.clients = new ClusterClients(links, size);
         boolean started = false;
         try {
             for (int i = 0; i < size; i++) {
-                int b = i;
-                raftPorts[i] = freePort();
-                frontDoors[i] = new TcpProxy(nodeIds.get(i) + "-client", () -> port(b, Broker::clientPort), faults,
-                        new TcpProxy.Gate(() -> !faults.paused(b), () -> 0),
-                        new TcpProxy.Gate(() -> !faults.paused(b), () -> 0));
+                slots.add(new BrokerSlot(i, links.nodeId(i), root.resolve(links.nodeId(i))));
             }
+            links.openProxies(slots);
+            Map<String, String> shared = new HashMap<>(DEFAULTS);
+            shared.putAll(overrides);
             for (int i = 0; i < size; i++) {
-                for (int j = 0; j < size; j++) {
-                    int from = i;
-                    int to = j;
-                    internal[i][j] = new TcpProxy(nodeIds.get(i) + "-to-" + nodeIds.get(j) + "-internal",
-                            () -> port(to, Broker::internalPort), faults,
-                            new TcpProxy.Gate(() -> !faults.blocked(from, to), () -> faults.delayNanos(from, to)),
-                            new TcpProxy.Gate(() -> !faults.paused(from) && !faults.paused(to), () -> 0));
-                }
-            }
-            for (int i = 0; i < size; i++) {
-                Map<String, String> settings = new HashMap<>(DEFAULTS);
-                settings.putAll(overrides);
-                settings.put("node.id", nodeIds.get(i));
-                settings.put("data.dir", dataDir(i).toString());
-                settings.put("client.address", "127.0.0.1:0");
-                settings.put("raft.address", "127.0.0.1:" + raftPorts[i]);
-                settings.put("internal.address", "127.0.0.1:0");
-                settings.put("peers", peersAsSeenBy(i));
-                configs[i] = BrokerConfig.of(settings);
+                slots.get(i).configure(shared, links.peersAsSeenBy(i, slots));
             }
             for (int i = 0; i < size; i++) {
                 startBroker(i);
@@ -180,58 +123,9 @@ public final class SluiceCluster implements AutoCloseable {
         return new SluiceCluster(root, size, clock, Map.copyOf(overrides));
     }
 
-    // ------------------------------------------------------------------------------------------------------------
-    // Node ids: unique among the live clusters of this JVM, since Ratis's hooks are process-wide.
-
-    private static LinkFaults claimNodeIds(int n) {
-        for (int attempt = 0; ; attempt++) {
-            String prefix = attempt == 0 ? "n" : "c" + CLUSTERS.incrementAndGet() + "-n";
-            List<String> ids = new ArrayList<>();
-            for (int i = 1; i <= n; i++) {
-                ids.add(prefix + i);
-            }
-            LinkFaults f = new LinkFaults(ids);
-            if (RatisLinkHooks.register(f)) {
-                return f;
-            }
-        }
-    }
-
-    private String peersAsSeenBy(int i) {
-        StringBuilder peers = new StringBuilder();
-        for (int k = 0; k < size; k++) {
-            if (k > 0) {
-                peers.append(',');
-            }
-            // client: k's front door; raft: k's own port (Raft configurations carry it, so it must be the same
-            // everywhere); internal: i's own proxy to k, so that links can be faulted per direction.
-            peers.append(nodeIds.get(k))
-                    .append("@127.0.0.1:").append(frontDoors[k].port())
-                    .append("@127.0.0.1:").append(raftPorts[k])
-                    .append("@127.0.0.1:").append(internal[i][k].port());
-        }
-        return peers.toString();
-    }
-
     private void startBroker(int i) throws IOException {
-        faults.stopping(i, false);
-        Broker b = Broker.start(configs[i], clock);
-        direct.set(i, NettyChannelBuilder.forAddress("127.0.0.1", b.clientPort()).usePlaintext()
-                .maxInboundMessageSize(64 << 20).build());
-        brokers.set(i, b);
-    }
-
-    /** A running broker's port, or -1 (a proxy then refuses the connection). */
-    private int port(int i, ToIntFunction<Broker> which) {
-        Broker b = brokers.get(i);
-        return b == null ? -1 : which.applyAsInt(b);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s.getLocalPort();
-        }
+        links.starting(i);
+        slots.get(i).start(clock);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -243,30 +137,30 @@ public final class SluiceCluster implements AutoCloseable {
 
     /** Broker {@code i}'s node id (its Raft peer id), e.g. {@code n1} for broker 0. */
     public String nodeId(int i) {
-        return nodeIds.get(i);
+        return links.nodeId(i);
     }
 
     /** The broker index of a node id, or -1. */
     public int indexOf(String nodeId) {
-        return nodeIds.indexOf(nodeId);
+        return links.indexOf(nodeId);
     }
 
     public Path dataDir(int i) {
-        return root.resolve(nodeIds.get(i));
+        return slots.get(i).dataDir();
     }
 
     /** Broker {@code i}'s configuration (its peer list names the front doors and its own internal proxies). */
     public BrokerConfig config(int i) {
-        return configs[i];
+        return slots.get(i).config();
     }
 
     /** Whether broker {@code i} runs (it may be paused). */
     public boolean running(int i) {
-        return brokers.get(i) != null;
+        return slots.get(i).running();
     }
 
     public boolean paused(int i) {
-        return faults.paused(i);
+        return links.paused(i);
     }
 
     /**
@@ -278,13 +172,10 @@ public final class SluiceCluster implements AutoCloseable {
      * for its streams to end.
      */
     public void kill(int i) {
-        requireRunning(i);
-        faults.pause(i, false);
-        faults.stopping(i, true);
-        Broker b = brokers.getAndSet(i, null);
-        direct.getAndSet(i, null).shutdownNow();
+        slots.get(i).requireRunning();
+        links.stopping(i);
         long t0 = System.nanoTime();
-        b.close();
+        slots.get(i).stop();
         LOG.info("killed {} ({} ms)", nodeId(i), (System.nanoTime() - t0) / 1_000_000);
     }
 
@@ -293,27 +184,14 @@ public final class SluiceCluster implements AutoCloseable {
      * port; clients and peers reach it at the same addresses as before (the proxies). Link faults stay as they were.
      */
     public void restart(int i) throws IOException {
-        if (running(i)) {
-            throw new IllegalStateException("broker " + i + " (" + nodeId(i) + ") is running; kill it first");
-        }
+        slots.get(i).requireStopped();
         startBroker(i);
         LOG.info("restarted {}", nodeId(i));
     }
 
     /** Deletes every file of stopped broker {@code i}: a replacement machine with an empty disk. */
     public void wipe(int i) throws IOException {
-        if (running(i)) {
-            throw new IllegalStateException("kill broker " + i + " (" + nodeId(i) + ") before wiping it");
-        }
-        Path dir = dataDir(i);
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        slots.get(i).wipe();
         LOG.info("wiped {}", nodeId(i));
     }
 
@@ -331,21 +209,15 @@ public final class SluiceCluster implements AutoCloseable {
      * be answered.
      */
     public void pause(int i) {
-        requireRunning(i);
-        faults.pause(i, true);
+        slots.get(i).requireRunning();
+        links.pause(i, true);
         LOG.info("paused {}", nodeId(i));
     }
 
     /** Lets paused broker {@code i} send and receive again; what was held is delivered. */
     public void resume(int i) {
-        faults.pause(i, false);
+        links.pause(i, false);
         LOG.info("resumed {}", nodeId(i));
-    }
-
-    private void requireRunning(int i) {
-        if (!running(i)) {
-            throw new IllegalStateException("broker " + i + " (" + nodeId(i) + ") is not running");
-        }
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -358,8 +230,7 @@ public final class SluiceCluster implements AutoCloseable {
      * replies, still flow. Survives restarts of either broker until healed.
      */
     public void cut(int from, int to) {
-        checkLink(from, to);
-        faults.cut(from, to, true);
+        links.cut(from, to);
         LOG.info("cut {} -> {}", nodeId(from), nodeId(to));
     }
 
@@ -369,40 +240,30 @@ public final class SluiceCluster implements AutoCloseable {
      * one batch per {@code delay}: a slow link, not only a long one. Install-snapshot notifications are not delayed.
      */
     public void delay(int from, int to, Duration delay) {
-        checkLink(from, to);
-        if (delay.isNegative()) {
-            throw new IllegalArgumentException("negative delay " + delay);
-        }
-        faults.delay(from, to, delay);
+        links.delay(from, to, delay);
         LOG.info("delay {} -> {}: {} ms", nodeId(from), nodeId(to), delay.toMillis());
     }
 
     /** Removes the cut and the delay of the link from {@code from} to {@code to}; held requests are delivered. */
     public void heal(int from, int to) {
-        checkLink(from, to);
-        faults.heal(from, to);
+        links.heal(from, to);
         LOG.info("healed {} -> {}", nodeId(from), nodeId(to));
     }
 
     /** Removes every cut and delay (pauses stay). */
     public void healAll() {
-        faults.healAll();
+        links.healAll();
         LOG.info("healed every link");
     }
 
     /** Cuts every link between broker {@code i} and the others, both ways. Clients still reach it. */
     public void isolate(int i) {
-        for (int j = 0; j < size; j++) {
-            if (j != i) {
-                faults.cut(i, j, true);
-                faults.cut(j, i, true);
-            }
-        }
+        links.isolate(i);
         LOG.info("isolated {}", nodeId(i));
     }
 
     public boolean isCut(int from, int to) {
-        return faults.isCut(from, to);
+        return links.isCut(from, to);
     }
 
     /**
@@ -410,13 +271,7 @@ public final class SluiceCluster implements AutoCloseable {
      * FetchShardRecords requests), counted by the proxy between them since the cluster started.
      */
     public long internalBytesSent(int from, int to) {
-        return internal[from][to].forwardBytes();
-    }
-
-    private void checkLink(int from, int to) {
-        if (from == to || from < 0 || to < 0 || from >= size || to >= size) {
-            throw new IllegalArgumentException("no link from " + from + " to " + to + " in a cluster of " + size);
-        }
+        return links.internalBytesSent(from, to);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -424,42 +279,32 @@ public final class SluiceCluster implements AutoCloseable {
 
     /** host:port of broker {@code i}'s client front door. */
     public String clientEndpoint(int i) {
-        return "127.0.0.1:" + frontDoors[i].port();
+        return clients.endpoint(i);
     }
 
     /** Every broker's client endpoint, in broker order (to bootstrap an SDK client from). */
     public List<String> clientEndpoints() {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            out.add(clientEndpoint(i));
-        }
-        return out;
+        return clients.endpoints();
     }
 
     /** A channel to broker {@code i}'s front door, shared, closed with the cluster. */
-    public synchronized ManagedChannel channel(int i) {
-        if (channels[i] == null) {
-            channels[i] = newChannel(i);
-        }
-        return channels[i];
+    public ManagedChannel channel(int i) {
+        return clients.channel(i);
     }
 
     /** A new channel to broker {@code i}'s front door, closed with the cluster. */
-    public synchronized ManagedChannel newChannel(int i) {
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", frontDoors[i].port()).usePlaintext()
-                .maxInboundMessageSize(64 << 20).build();
-        extraChannels.add(ch);
-        return ch;
+    public ManagedChannel newChannel(int i) {
+        return clients.newChannel(i);
     }
 
     /** A Streams stub on {@link #channel(int)} whose deadline is 60 s from now. */
     public StreamsGrpc.StreamsBlockingStub streams(int i) {
-        return StreamsGrpc.newBlockingStub(channel(i)).withDeadlineAfter(60, TimeUnit.SECONDS);
+        return clients.streams(i);
     }
 
     /** A Cluster stub on {@link #channel(int)} whose deadline is 60 s from now. */
     public ClusterGrpc.ClusterBlockingStub clusterStub(int i) {
-        return ClusterGrpc.newBlockingStub(channel(i)).withDeadlineAfter(60, TimeUnit.SECONDS);
+        return clients.clusterStub(i);
     }
 
     /**
@@ -467,99 +312,30 @@ public final class SluiceCluster implements AutoCloseable {
      * leader of the shard's group serves reads: elsewhere this fails with NOT_LEADER (gRPC UNAVAILABLE).
      */
     public List<Record> readShard(int i, String stream, String shardId) {
-        String it = streams(i).getShardIterator(GetShardIteratorRequest.newBuilder().setStreamName(stream)
-                .setShardId(shardId).setShardIteratorType(ShardIteratorType.TRIM_HORIZON).build()).getShardIterator();
-        List<Record> out = new ArrayList<>();
-        while (!it.isEmpty()) {
-            GetRecordsResponse r = streams(i).getRecords(GetRecordsRequest.newBuilder().setShardIterator(it)
-                    .setLimit(10_000).build());
-            if (r.getRecordsCount() == 0) {
-                break;
-            }
-            out.addAll(r.getRecordsList());
-            it = r.getNextShardIterator();
-        }
-        return out;
+        return clients.readShard(i, stream, shardId);
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Leaders and readiness, through the public API
+    // Leaders and readiness, through the public API (ClusterQueries)
 
     /** Running brokers that are not paused. */
     public List<Integer> reachable() {
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            if (running(i) && !paused(i)) {
-                out.add(i);
-            }
-        }
-        return out;
-    }
-
-    /** The fixture's own channel straight to running broker {@code i}'s client port. */
-    private ManagedChannel directChannel(int i) {
-        ManagedChannel ch = direct.get(i);
-        if (ch == null) {
-            throw new IllegalStateException("broker " + i + " (" + nodeId(i) + ") is not running");
-        }
-        return ch;
+        return queries.reachable();
     }
 
     /** Broker {@code i}'s DescribeCluster answer, straight to it (not through its front door). */
     public DescribeClusterResponse describe(int i) {
-        return ClusterGrpc.newBlockingStub(directChannel(i)).withDeadlineAfter(QUERY_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                .describeCluster(DescribeClusterRequest.getDefaultInstance());
-    }
-
-    /** The answers of every reachable broker that answers. */
-    private Map<Integer, DescribeClusterResponse> describeReachable() {
-        Map<Integer, DescribeClusterResponse> out = new LinkedHashMap<>();
-        for (int i : reachable()) {
-            try {
-                out.put(i, describe(i));
-            } catch (StatusRuntimeException | IllegalStateException e) {
-                // not answering (starting, stopping): left out
-            }
-        }
-        return out;
+        return queries.describe(i);
     }
 
     /** The replication group ("group-N") that stores a shard, from ListShards. */
     public String groupOf(String stream, String shardId) {
-        RuntimeException last = null;
-        for (int i : reachable()) {
-            try {
-                ListShardsRequest.Builder req = ListShardsRequest.newBuilder().setStreamName(stream);
-                String next = "";
-                do {
-                    var resp = StreamsGrpc.newBlockingStub(directChannel(i))
-                            .withDeadlineAfter(QUERY_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                            .listShards(next.isEmpty() ? req.build()
-                                    : ListShardsRequest.newBuilder().setNextToken(next).build());
-                    for (Shard s : resp.getShardsList()) {
-                        if (s.getShardId().equals(shardId)) {
-                            return s.getReplicationGroup();
-                        }
-                    }
-                    next = resp.getNextToken();
-                } while (!next.isEmpty());
-                throw new IllegalArgumentException("stream " + stream + " has no shard " + shardId);
-            } catch (StatusRuntimeException | IllegalStateException e) {
-                last = e;
-            }
-        }
-        throw new IllegalStateException("no reachable broker listed the shards of " + stream, last);
+        return queries.groupOf(stream, shardId);
     }
 
     /** The brokers that replicate {@code group}, as the reachable brokers describe it. */
     public List<Integer> membersOf(String group) {
-        for (DescribeClusterResponse r : describeReachable().values()) {
-            GroupInfo g = group(r, group);
-            if (g != null) {
-                return g.getMemberNodeIdsList().stream().map(this::indexOf).toList();
-            }
-        }
-        throw new IllegalStateException("no reachable broker described group " + group);
+        return queries.membersOf(group);
     }
 
     /**
@@ -568,19 +344,7 @@ public final class SluiceCluster implements AutoCloseable {
      * NOT_LEADER naming itself until it has committed an entry of its term). Empty otherwise.
      */
     public OptionalInt leaderOf(String stream, String shardId) {
-        OptionalInt leader = leaderOfGroup(groupOf(stream, shardId));
-        if (leader.isEmpty()) {
-            return leader;
-        }
-        try {
-            StreamsGrpc.newBlockingStub(directChannel(leader.getAsInt()))
-                    .withDeadlineAfter(QUERY_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                    .getShardIterator(GetShardIteratorRequest.newBuilder().setStreamName(stream).setShardId(shardId)
-                            .setShardIteratorType(ShardIteratorType.LATEST).build());
-            return leader;
-        } catch (StatusRuntimeException | IllegalStateException e) {
-            return OptionalInt.empty();
-        }
+        return queries.leaderOf(stream, shardId);
     }
 
     /**
@@ -590,45 +354,12 @@ public final class SluiceCluster implements AutoCloseable {
      * serve yet for a moment (see {@link #leaderOf}).
      */
     public OptionalInt leaderOfGroup(String group) {
-        return agreedLeader(describeReachable(), group);
-    }
-
-    private OptionalInt agreedLeader(Map<Integer, DescribeClusterResponse> answers, String group) {
-        Map<String, Integer> votes = new HashMap<>();
-        Map<String, String> selfView = new HashMap<>();
-        int members = 0;
-        for (Map.Entry<Integer, DescribeClusterResponse> e : answers.entrySet()) {
-            GroupInfo g = group(e.getValue(), group);
-            if (g == null || !g.getMemberNodeIdsList().contains(nodeId(e.getKey()))) {
-                continue;
-            }
-            members = g.getMemberNodeIdsCount();
-            selfView.put(nodeId(e.getKey()), g.getLeaderNodeId());
-            if (!g.getLeaderNodeId().isEmpty()) {
-                votes.merge(g.getLeaderNodeId(), 1, Integer::sum);
-            }
-        }
-        for (Map.Entry<String, Integer> v : votes.entrySet()) {
-            if (v.getValue() > members / 2 && v.getKey().equals(selfView.get(v.getKey()))) {
-                return OptionalInt.of(indexOf(v.getKey()));
-            }
-        }
-        return OptionalInt.empty();
-    }
-
-    private static GroupInfo group(DescribeClusterResponse r, String name) {
-        for (GroupInfo g : r.getGroupsList()) {
-            if (g.getGroupName().equals(name)) {
-                return g;
-            }
-        }
-        return null;
+        return queries.leaderOfGroup(group);
     }
 
     /** Waits (up to 60 s) until the shard has a leader that serves it ({@link #leaderOf}), and returns it. */
     public int awaitLeaderOf(String stream, String shardId) {
-        return await("a leader of shard " + shardId + " of " + stream)
-                .until(() -> leaderOf(stream, shardId), OptionalInt::isPresent).getAsInt();
+        return queries.awaitLeaderOf(stream, shardId);
     }
 
     /**
@@ -637,44 +368,11 @@ public final class SluiceCluster implements AutoCloseable {
      * (its shared secrets: before that, reads fail with UNAVAILABLE). Killed and paused brokers are not waited for.
      */
     public void awaitReady() {
-        awaitReady(DEFAULT_WAIT);
+        awaitReady(ClusterQueries.DEFAULT_WAIT);
     }
 
     public void awaitReady(Duration atMost) {
-        await("the cluster to be ready").atMost(atMost).until(this::ready);
-    }
-
-    private boolean ready() {
-        Map<Integer, DescribeClusterResponse> answers = describeReachable();
-        if (answers.size() < reachable().size() || answers.isEmpty()) {
-            return false;
-        }
-        for (GroupInfo g : answers.values().iterator().next().getGroupsList()) {
-            if (agreedLeader(answers, g.getGroupName()).isEmpty()) {
-                return false;
-            }
-        }
-        for (int i : answers.keySet()) {
-            if (!initialized(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Whether broker {@code i} has applied the cluster's initialization: GetRecords decodes the iterator before
-     * anything else, and answers UNAVAILABLE ("the cluster is still starting") until the broker knows the cluster's
-     * iterator secret; a junk iterator is then INVALID_ARGUMENT.
-     */
-    private boolean initialized(int i) {
-        try {
-            StreamsGrpc.newBlockingStub(directChannel(i)).withDeadlineAfter(QUERY_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                    .getRecords(GetRecordsRequest.newBuilder().setShardIterator("sluice-testing-probe").build());
-            return true;
-        } catch (StatusRuntimeException e) {
-            return e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT;
-        }
+        queries.awaitReady(atMost);
     }
 
     /**
@@ -682,48 +380,11 @@ public final class SluiceCluster implements AutoCloseable {
      * leader had committed when looked at: a broker that is back from a kill, wipe, pause or cut link has caught up.
      */
     public void awaitCaughtUp(int i) {
-        awaitCaughtUp(i, DEFAULT_WAIT);
+        awaitCaughtUp(i, ClusterQueries.DEFAULT_WAIT);
     }
 
     public void awaitCaughtUp(int i, Duration atMost) {
-        await("broker " + i + " (" + nodeId(i) + ") to catch up").atMost(atMost).until(() -> caughtUp(i));
-    }
-
-    private boolean caughtUp(int i) {
-        if (!running(i) || paused(i)) {
-            return false;
-        }
-        Map<Integer, DescribeClusterResponse> answers = describeReachable();
-        DescribeClusterResponse mine = answers.get(i);
-        if (mine == null) {
-            return false;
-        }
-        Map<String, Long> committed = new HashMap<>();
-        for (GroupInfo g : mine.getGroupsList()) {
-            if (!g.getMemberNodeIdsList().contains(nodeId(i))) {
-                continue;
-            }
-            OptionalInt leader = agreedLeader(answers, g.getGroupName());
-            if (leader.isEmpty()) {
-                LOG.debug("{} not caught up: no settled leader of {}", nodeId(i), g.getGroupName());
-                return false;
-            }
-            committed.put(g.getGroupName(), group(answers.get(leader.getAsInt()), g.getGroupName()).getCommitIndex());
-        }
-        DescribeClusterResponse after = describe(i); // asked after the leaders: what they had committed is older
-        for (Map.Entry<String, Long> c : committed.entrySet()) {
-            if (group(after, c.getKey()).getAppliedIndex() < c.getValue()) {
-                LOG.debug("{} not caught up: applied {} of {}, committed {}", nodeId(i),
-                        group(after, c.getKey()).getAppliedIndex(), c.getKey(), c.getValue());
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static org.awaitility.core.ConditionFactory await(String what) {
-        return org.awaitility.Awaitility.await(what).atMost(DEFAULT_WAIT).pollInterval(Duration.ofMillis(50))
-                .pollDelay(Duration.ZERO).ignoreExceptions();
+        queries.awaitCaughtUp(i, atMost);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -735,61 +396,10 @@ public final class SluiceCluster implements AutoCloseable {
             return;
         }
         closed = true;
-        faults.healAll();
-        for (int i = 0; i < size; i++) {
-            faults.pause(i, false);
-        }
-        for (ManagedChannel ch : extraChannels) {
-            ch.shutdownNow();
-        }
-        for (int i = 0; i < size; i++) {
-            ManagedChannel ch = direct.getAndSet(i, null);
-            if (ch != null) {
-                ch.shutdownNow();
-            }
-        }
-        // In parallel: each close waits for Ratis to shut its channels down.
-        List<Thread> closing = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            Broker b = brokers.getAndSet(i, null);
-            if (b == null) {
-                continue;
-            }
-            faults.stopping(i, true);
-            String id = nodeId(i);
-            Thread t = new Thread(() -> {
-                long t0 = System.nanoTime();
-                try {
-                    b.close();
-                } catch (RuntimeException e) {
-                    LOG.warn("closing {} failed", id, e);
-                }
-                LOG.info("closed {} ({} ms)", id, (System.nanoTime() - t0) / 1_000_000);
-            }, "sluice-cluster-close-" + id);
-            t.start();
-            closing.add(t);
-        }
-        for (Thread t : closing) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        for (TcpProxy p : frontDoors) {
-            if (p != null) {
-                p.close();
-            }
-        }
-        for (TcpProxy[] row : internal) {
-            for (TcpProxy p : row) {
-                if (p != null) {
-                    p.close();
-                }
-            }
-        }
-        RatisLinkHooks.unregister(faults);
+        links.clearAll();
+        clients.close();
+        BrokerSlot.stopAll(slots, links::stopping);
+        links.close();
     }
 
     @Override

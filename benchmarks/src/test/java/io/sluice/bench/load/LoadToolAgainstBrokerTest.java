@@ -2,14 +2,13 @@ package io.sluice.bench.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.broker.Broker;
-import io.sluice.broker.config.BrokerConfig;
+import io.sluice.testing.SluiceCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,27 +19,23 @@ import org.junit.jupiter.api.io.TempDir;
 class LoadToolAgainstBrokerTest {
     @TempDir
     static Path dir;
-    private static Broker broker;
+    private static SluiceCluster cluster;
     private static String address;
 
     @BeforeAll
     static void startBroker() throws IOException {
-        int client = freePort();
-        int raft = freePort();
-        address = "127.0.0.1:" + client;
-        broker = Broker.start(BrokerConfig.of(Map.of(
-                "data.dir", dir.resolve("broker").toString(),
-                "client.address", address,
-                "raft.address", "127.0.0.1:" + raft,
+        cluster = SluiceCluster.start(dir.resolve("broker"), 1, Clock.systemUTC(), Map.of(
                 "groups.per.broker", "2",
                 "raft.election.timeout.min.ms", "500",
-                "raft.election.timeout.max.ms", "1000")));
+                "raft.election.timeout.max.ms", "1000"));
+        cluster.awaitReady();
+        address = cluster.clientEndpoint(0);
     }
 
     @AfterAll
     static void stopBroker() {
-        if (broker != null) {
-            broker.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -90,11 +85,5 @@ class LoadToolAgainstBrokerTest {
         Outcome o = run("--producers=0");
         assertThat(o.status()).isEqualTo(2);
         assertThat(o.err()).contains("--producers: must be an integer in 1..256, got '0'");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

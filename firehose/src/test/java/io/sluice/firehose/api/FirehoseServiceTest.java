@@ -6,8 +6,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.sluice.broker.Broker;
-import io.sluice.broker.config.BrokerConfig;
 import io.sluice.common.GrpcErrors;
 import io.sluice.common.SluiceException;
 import io.sluice.firehose.Firehose;
@@ -35,9 +33,10 @@ import io.sluice.proto.v1.Shard;
 import io.sluice.proto.v1.ShardIteratorType;
 import io.sluice.proto.v1.SourceType;
 import io.sluice.proto.v1.StreamsGrpc;
+import io.sluice.testing.SluiceCluster;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,21 +53,19 @@ class FirehoseServiceTest {
             + "\"type\":\"long\"}]}";
     @TempDir
     static Path dir;
-    private static Broker broker;
+    private static SluiceCluster cluster;
     private static Firehose firehose;
     private static ManagedChannel firehoseChannel;
     private static ManagedChannel brokerChannel;
 
     @BeforeAll
     static void start() throws IOException {
-        String brokerAddress = "127.0.0.1:" + freePort();
-        broker = Broker.start(BrokerConfig.of(Map.of(
-                "data.dir", dir.resolve("broker").toString(),
-                "client.address", brokerAddress,
-                "raft.address", "127.0.0.1:" + freePort(),
+        cluster = SluiceCluster.start(dir.resolve("broker"), 1, Clock.systemUTC(), Map.of(
                 "groups.per.broker", "1",
                 "raft.election.timeout.min.ms", "300",
-                "raft.election.timeout.max.ms", "600")));
+                "raft.election.timeout.max.ms", "600"));
+        cluster.awaitReady();
+        String brokerAddress = cluster.clientEndpoint(0);
         firehose = Firehose.start(FirehoseConfig.of(Map.of("client.address", "127.0.0.1:0",
                 "metrics.address", "127.0.0.1:0",
                 "cluster.endpoints", brokerAddress)));
@@ -85,14 +82,8 @@ class FirehoseServiceTest {
         if (firehose != null) {
             firehose.close();
         }
-        if (broker != null) {
-            broker.close();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 

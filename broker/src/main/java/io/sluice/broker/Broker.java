@@ -104,8 +104,8 @@ public final class Broker implements AutoCloseable {
         if (config.peers().size() > 1) {
             // Broker-to-broker RPCs get a listener of their own: nothing a client can reach serves them.
             internalGrpc = NettyServerBuilder
-                    .forAddress(new InetSocketAddress(config.self().internal().host(),
-                            config.self().internal().port()))
+                    .forAddress(new InetSocketAddress(config.internalAddress().host(),
+                            config.internalAddress().port()))
                     .addService(replication.replicaSyncService())
                     .build()
                     .start();
@@ -117,7 +117,7 @@ public final class Broker implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         LOG.info("broker {} serving clients on {}:{}, Raft on {}, brokers on {}", config.nodeId(),
                 config.clientAddress().host(), grpc.getPort(), config.raftAddress(),
-                internalGrpc == null ? "(none: single broker)" : config.self().internal().host() + ":"
+                internalGrpc == null ? "(none: single broker)" : config.internalAddress().host() + ":"
                         + internalGrpc.getPort());
     }
 

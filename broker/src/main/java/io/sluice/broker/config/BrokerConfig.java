@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 
@@ -40,11 +41,13 @@ public final class BrokerConfig {
     public static final Setting<HostPort> RAFT_ADDRESS = Setting.ofAddress("raft.address",
             "127.0.0.1:7800", "host:port, port 0 picks a free one (single broker only)",
             "Where the broker's Raft server listens for its peers.");
-    public static final Setting<HostPort> INTERNAL_ADDRESS = Setting.ofAddress("internal.address",
-            "127.0.0.1:7850", "host:port",
-            "Where the broker serves broker-to-broker RPCs (replica catch-up), never on the client address; "
-                    + "only brokers need to reach it. With peers set, the broker binds its own peer entry's internal "
-                    + "address instead, as it does for Raft. Not opened by a single broker (no peers).");
+    public static final Setting<Optional<HostPort>> INTERNAL_ADDRESS = Setting.of("internal.address", "host:port",
+            "", s -> s.isEmpty() ? Optional.empty() : Optional.of(HostPort.parse(s)), h -> true,
+            "host:port, or empty for this broker's entry in peers",
+            "Where the broker listens for broker-to-broker RPCs (replica catch-up), never on the client address; "
+                    + "only brokers need to reach it. Empty: the internal address of this broker's own entry in "
+                    + "peers. Set it when the listener binds elsewhere than peers advertise (a proxy, 0.0.0.0). Not "
+                    + "opened by a single broker (no peers).");
     public static final Setting<List<PeerAddress>> PEERS = Setting.of("peers",
             "a comma-separated list of id@clientHost:port@raftHost:port@internalHost:port", "",
             BrokerConfig::parsePeers, l -> true, "empty for a single broker",
@@ -130,9 +133,22 @@ public final class BrokerConfig {
         return get(RAFT_ADDRESS);
     }
 
+    /** Where the internal listener binds: {@code internal.address}, else this broker's own peer entry's. */
     public HostPort internalAddress() {
-        return get(INTERNAL_ADDRESS);
+        Optional<HostPort> explicit = get(INTERNAL_ADDRESS);
+        if (explicit.isPresent()) {
+            return explicit.get();
+        }
+        for (PeerAddress p : get(PEERS)) {
+            if (p.nodeId().equals(nodeId())) {
+                return p.internal();
+            }
+        }
+        return DEFAULT_INTERNAL_ADDRESS;
     }
+
+    /** The internal address of a broker without peers (which opens no internal listener). */
+    private static final HostPort DEFAULT_INTERNAL_ADDRESS = new HostPort("127.0.0.1", 7850);
 
     /** Every broker of the cluster, this one included; just this one when no peers are configured. */
     public List<PeerAddress> peers() {
@@ -141,10 +157,7 @@ public final class BrokerConfig {
                 internalAddress())) : configured;
     }
 
-    /**
-     * This broker as the peer list names it: with a peer list, its own entry (whose Raft and internal addresses it
-     * binds, so that it listens where its peers dial); without one, the addresses configured on their own.
-     */
+    /** This broker as the peer list names it; without a peer list, the addresses configured on their own. */
     public PeerAddress self() {
         for (PeerAddress p : peers()) {
             if (p.nodeId().equals(nodeId())) {

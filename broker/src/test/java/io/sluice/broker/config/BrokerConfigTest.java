@@ -40,11 +40,15 @@ class BrokerConfigTest {
     }
 
     @Test
-    void withPeers_aBrokerBindsTheInternalAddressOfItsOwnEntry() {
-        BrokerConfig c = BrokerConfig.of(Map.of("node.id", "n2", "peers",
-                "n1@127.0.0.1:1@127.0.0.1:2@127.0.0.1:5,n2@127.0.0.1:3@127.0.0.1:4@127.0.0.1:6"));
-        assertThat(c.self().internal().port()).isEqualTo(6);
-        assertThat(c.self().raft().port()).isEqualTo(4);
+    void internalAddress_defaultsToTheBrokersOwnPeerEntry_unlessSet() {
+        String peers = "n1@127.0.0.1:1@127.0.0.1:2@127.0.0.1:5,n2@127.0.0.1:3@127.0.0.1:4@127.0.0.1:6";
+        BrokerConfig c = BrokerConfig.of(Map.of("node.id", "n2", "peers", peers));
+        assertThat(c.internalAddress().port()).isEqualTo(6);
+        assertThat(c.with(Map.of()).internalAddress().port()).isEqualTo(6);
+        BrokerConfig behindAProxy = BrokerConfig.of(Map.of("node.id", "n2", "peers", peers,
+                "internal.address", "0.0.0.0:7999"));
+        assertThat(behindAProxy.internalAddress()).hasToString("0.0.0.0:7999");
+        assertThat(behindAProxy.with(Map.of()).internalAddress()).hasToString("0.0.0.0:7999");
     }
 
     @Test

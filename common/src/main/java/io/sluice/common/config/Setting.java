@@ -43,6 +43,9 @@ public record Setting<T>(String key, String type, String defaultText, Function<S
         if (value instanceof List<?> l) {
             return String.join(",", l.stream().map(Object::toString).toList());
         }
+        if (value instanceof java.util.Optional<?> o) {
+            return o.map(Object::toString).orElse("");
+        }
         if (value instanceof Enum<?> e) {
             return e.name().toLowerCase();
         }

@@ -157,16 +157,6 @@ public final class BrokerConfig {
                 internalAddress())) : configured;
     }
 
-    /** This broker as the peer list names it; without a peer list, the addresses configured on their own. */
-    public PeerAddress self() {
-        for (PeerAddress p : peers()) {
-            if (p.nodeId().equals(nodeId())) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("validated at load: peers include " + nodeId());
-    }
-
     public int replicationFactor() {
         return Math.min(get(REPLICATION_FACTOR), peers().size());
     }
